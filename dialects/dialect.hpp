@@ -1,0 +1,116 @@
+// The interface between the engine and a database back-end. The engine, the state store and the
+// backfill speak only through Dialect and Connection; a back-end implements them in its folder
+// and registers its URL schemes in dialects/registry.cpp. Nothing outside dialects/ includes a
+// driver header, and every driver exception becomes a migrate::Error at this boundary.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "support/duration.hpp"
+
+namespace migrate {
+
+// One SQL value crossing the boundary: NULL, integer, real or text.
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using Row = std::vector<Value>;
+
+// Lenient readers: drivers differ in which types they return for the same column.
+bool is_null(const Value& value);
+std::string value_to_string(const Value& value);  // NULL reads as ""
+std::int64_t value_to_int(const Value& value);    // NULL reads as 0; text is parsed
+
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<Row> rows;
+};
+
+// A connection URL as given by the user. `text` may hold a password: print redacted() only.
+struct DatabaseUrl {
+    std::string text;
+    std::string scheme;  // before the first ':'
+
+    std::string redacted() const;
+};
+
+// Parses "scheme:..." and rejects anything without a scheme. Throws Error(usage).
+DatabaseUrl parse_database_url(std::string_view text);
+
+struct ConnectOptions {
+    // How long one statement may wait for a lock held by someone else (application traffic).
+    Duration lock_timeout{2000};
+    // plan and status open the database read-only and must not create it.
+    bool read_only = false;
+};
+
+class Connection {
+public:
+    virtual ~Connection() = default;
+
+    // Runs user SQL from a migration step; it may hold several statements.
+    virtual void execute_script(std::string_view sql) = 0;
+    // Runs one statement with '?' placeholders bound to `params`; returns the rows it changed.
+    virtual std::int64_t execute(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+    // Runs one query with '?' placeholders bound to `params`.
+    virtual QueryResult query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    // Never throws: it runs on error paths.
+    virtual void rollback() noexcept = 0;
+};
+
+// Held while one migrate process works on a database; released on destruction (and by the
+// operating system or the server if the process dies).
+class RunnerLock {
+public:
+    virtual ~RunnerLock() = default;
+};
+
+// What the engine must know about one step's SQL before running it.
+struct SqlTraits {
+    bool transactional = true;  // false: must run outside a transaction, on its own
+    std::string reason;         // why not transactional, for plan output
+};
+
+// Column roles of the state store's tables; each dialect picks its types.
+enum class StateColumn { key, text, integer };
+
+class Dialect {
+public:
+    virtual ~Dialect() = default;
+
+    virtual std::string_view name() const = 0;
+
+    virtual std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectOptions& options) const = 0;
+    // False when the database does not exist yet; plan and status then show everything pending.
+    virtual bool database_exists(const DatabaseUrl& url) const = 0;
+
+    // Takes the runner lock, waiting up to `wait`; throws Error(lock_timeout) naming the holder
+    // where the database can tell.
+    virtual std::unique_ptr<RunnerLock> lock_runner(Connection& connection, const DatabaseUrl& url,
+                                                    Duration wait) const = 0;
+
+    virtual std::string quote_identifier(std::string_view name) const = 0;
+    // The quoted, possibly schema-qualified name of a state table ("migrations", "events", ...).
+    virtual std::string state_table(std::string_view name) const = 0;
+    virtual std::string state_column_type(StateColumn column) const = 0;
+    // Creates the namespace the state tables live in, if the dialect has one.
+    virtual void create_state_namespace(Connection& connection) const = 0;
+    virtual bool state_table_exists(Connection& connection, std::string_view name) const = 0;
+
+    virtual SqlTraits classify(std::string_view sql) const = 0;
+
+    // The columns a backfill walks in keyset order: the primary key, or what the dialect
+    // offers instead. `table` is as the user wrote it. Throws Error(input) if there is none.
+    virtual std::vector<std::string> key_columns(Connection& connection, std::string_view table) const = 0;
+};
+
+// The dialect for `url`'s scheme. Throws Error(usage) listing the schemes this build supports.
+const Dialect& dialect_for(const DatabaseUrl& url);
+
+}  // namespace migrate

@@ -1,0 +1,30 @@
+#include "cli/cli_support.hpp"
+#include "cli/commands.hpp"
+#include "cli/run_phases.hpp"
+
+namespace migrate {
+
+CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
+    CLI::App* command = app.add_subcommand(
+        "apply", "Apply pending phases in order: every expand, then every backfill, then every contract");
+    command->add_option("--phase,-p", options.phase,
+                        "Apply every pending phase up to and including this one: expand, backfill, contract or all "
+                        "(default: all). Run '--phase expand' before an app rollout and plain 'apply' after it.");
+    command->add_option("--to", options.to, "Only migrations up to and including this id");
+    command->add_flag("--dry-run", options.dry_run, "Print the plan instead of running it");
+    command->add_option("--batch-size", options.batch_size, "Rows per backfill batch (default: 1000)")
+        ->check(CLI::Range(1, 1'000'000));
+    return command;
+}
+
+int run_apply(const ApplyOptions& options, const CommonOptions& common) {
+    Settings settings = resolve_settings(common, options.batch_size);
+    ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
+    Project project(project_settings(settings));
+    return run_phase_command(settings, options.dry_run,
+                             {"apply", "Nothing to apply: the database is up to date.", "Applied",
+                              [&] { return project.plan_apply(request); },
+                              [&](RunObserver& observer) { return project.apply(request, observer); }});
+}
+
+}  // namespace migrate

@@ -1,0 +1,411 @@
+#include "cli/output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ostream>
+
+#include "support/error.hpp"
+
+namespace migrate {
+
+namespace {
+
+std::string indent(const std::string& text, const std::string& prefix) {
+    std::string out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find('\n', start);
+        std::string_view line = std::string_view(text).substr(start, end == std::string::npos ? std::string::npos
+                                                                                              : end - start);
+        out += prefix;
+        out += line;
+        out += '\n';
+        if (end == std::string::npos) {
+            break;
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+std::string how_it_runs(const PhaseRun& run) {
+    if (run.direction == Direction::up && run.phase == Phase::backfill) {
+        return "keyset batches, one transaction each";
+    }
+    if (run.transactional()) {
+        return "one transaction";
+    }
+    for (const Action& action : run.actions) {
+        if (!action.traits.transactional) {
+            return fmt::format("step by step: {}", action.traits.reason);
+        }
+    }
+    return "step by step";
+}
+
+std::string backfill_sql(const BackfillStep& step) {
+    return fmt::format("UPDATE {} SET {} WHERE {}", step.table, step.set, step.where);
+}
+
+std::string short_time(const std::string& timestamp) {
+    // "2026-11-26T02:49:08.123Z" -> "2026-11-26 02:49:08"
+    std::string out = timestamp.substr(0, 19);
+    std::replace(out.begin(), out.end(), 'T', ' ');
+    return out;
+}
+
+nlohmann::json key_json(const Row& key) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const Value& value : key) {
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                    array.push_back(nullptr);
+                } else {
+                    array.push_back(v);
+                }
+            },
+            value);
+    }
+    return array;
+}
+
+nlohmann::json backfill_json(const BackfillProgress& progress) {
+    return {{"step", progress.step + 1},
+            {"table", progress.table},
+            {"rows_updated", progress.rows_updated},
+            {"batches", progress.batches},
+            {"passes", progress.passes},
+            {"last_key", key_json(progress.last_key)},
+            {"completed", progress.completed},
+            {"started_at", progress.started_at},
+            {"updated_at", progress.updated_at}};
+}
+
+std::string backfill_summary(const BackfillProgress& progress) {
+    return fmt::format("{}: {} rows in {} batches{}", progress.table, progress.rows_updated, progress.batches,
+                       progress.passes > 1 ? fmt::format(", {} passes", progress.passes) : "");
+}
+
+std::string problem_kind(Problem::Kind kind) {
+    switch (kind) {
+        case Problem::Kind::modified:
+            return "modified";
+        case Problem::Kind::missing_file:
+            return "missing_file";
+        case Problem::Kind::out_of_order:
+            return "out_of_order";
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation) {
+    nlohmann::json phases = nlohmann::json::array();
+    for (const PhaseRun& run : plan.runs) {
+        nlohmann::json actions = nlohmann::json::array();
+        for (const Action& action : run.actions) {
+            nlohmann::json item = {{"step", action.step + 1},
+                                   {"kind", action.kind == ActionKind::sql ? "sql" : "backfill"},
+                                   {"line", action.location.line},
+                                   {"transactional", action.traits.transactional},
+                                   {"done", action.done}};
+            if (action.kind == ActionKind::backfill) {
+                item["table"] = action.backfill->table;
+                item["set"] = action.backfill->set;
+                item["where"] = action.backfill->where;
+                item["sql"] = backfill_sql(*action.backfill);
+                item["batch_size"] = settings.batch_size;
+            } else {
+                item["sql"] = action.sql;
+            }
+            if (!action.traits.reason.empty()) {
+                item["reason"] = action.traits.reason;
+            }
+            if (action.loses_data) {
+                item["loses_data"] = true;
+            }
+            actions.push_back(std::move(item));
+        }
+        phases.push_back({{"migration", run.migration->id},
+                          {"name", run.migration->name},
+                          {"file", run.migration->path.string()},
+                          {"phase", to_string(run.phase)},
+                          {"direction", to_string(run.direction)},
+                          {"transactional", run.direction == Direction::up && run.phase == Phase::backfill
+                                                ? false
+                                                : run.transactional()},
+                          {"actions", std::move(actions)}});
+    }
+    return {{"version", json_format_version},
+            {"operation", operation},
+            {"database", require_url(settings).redacted()},
+            {"dir", settings.dir.string()},
+            {"phases", std::move(phases)}};
+}
+
+void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation) {
+    out << fmt::format("Plan: {} on {} from {}\n", operation, require_url(settings).redacted(),
+                       settings.dir.string());
+    if (plan.runs.empty()) {
+        out << (operation == "rollback" ? "Nothing to roll back.\n" : "Nothing to apply: the database is up to date.\n");
+        return;
+    }
+    for (const PhaseRun& run : plan.runs) {
+        out << fmt::format("\n{} · {}{} · {}\n", run.migration->label(), to_string(run.phase),
+                           run.direction == Direction::down ? " (rollback)" : "", how_it_runs(run));
+        if (run.actions.empty()) {
+            bool had_backfill = run.phase == Phase::backfill && !run.migration->backfill.empty();
+            out << (had_backfill ? "    (no down SQL: backfill progress is forgotten; rows keep the values it wrote)\n"
+                                 : "    (no steps: only the recorded phase changes)\n");
+        }
+        for (const Action& action : run.actions) {
+            std::string note;
+            if (action.done) {
+                note = "  [done in an earlier run; skipped]";
+            } else if (action.loses_data) {
+                note = "  [restores the structure, not the data]";
+            }
+            out << fmt::format("  -- step {}{} ({}:{}){}\n", action.step + 1,
+                               run.direction == Direction::down ? " down" : "", run.migration->path.string(),
+                               action.location.line, note);
+            if (action.kind == ActionKind::backfill) {
+                out << indent(backfill_sql(*action.backfill), "    ");
+                out << fmt::format("    -- in batches of {} rows by primary key, until no row matches the WHERE\n",
+                                   settings.batch_size);
+            } else {
+                out << indent(action.sql, "    ");
+            }
+        }
+    }
+    out << fmt::format("\n{} phase{}.\n", plan.runs.size(), plan.runs.size() == 1 ? "" : "s");
+}
+
+nlohmann::json status_to_json(const StatusReport& report, const Settings& settings) {
+    nlohmann::json migrations = nlohmann::json::array();
+    for (const StatusEntry& entry : report.entries) {
+        nlohmann::json applied = nlohmann::json::object();
+        for (const auto& [phase, record] : entry.applied) {
+            applied[std::string(to_string(phase))] = {
+                {"seq", record.seq}, {"at", record.applied_at}, {"by", record.applied_by}};
+        }
+        nlohmann::json backfills = nlohmann::json::array();
+        for (const BackfillProgress& progress : entry.backfills) {
+            backfills.push_back(backfill_json(progress));
+        }
+        nlohmann::json problems = nlohmann::json::array();
+        for (const Problem& problem : entry.problems) {
+            problems.push_back(problem_kind(problem.kind));
+        }
+        nlohmann::json item = {{"id", entry.id},
+                               {"name", entry.name},
+                               {"file", entry.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(entry.file)},
+                               {"phase", to_string(entry.phase)},
+                               {"status", entry.status},
+                               {"applied", std::move(applied)},
+                               {"backfill", std::move(backfills)},
+                               {"problems", std::move(problems)}};
+        if (entry.last_failure) {
+            item["last_failure"] = {{"at", entry.last_failure->occurred_at},
+                                    {"by", entry.last_failure->run_by},
+                                    {"host", entry.last_failure->run_on},
+                                    {"phase", entry.last_failure->phase},
+                                    {"direction", entry.last_failure->direction},
+                                    {"message", entry.last_failure->detail}};
+        }
+        migrations.push_back(std::move(item));
+    }
+    nlohmann::json problems = nlohmann::json::array();
+    for (const Problem& problem : report.problems) {
+        nlohmann::json item = {{"kind", problem_kind(problem.kind)},
+                               {"migration", problem.migration_id},
+                               {"message", problem.message}};
+        if (!problem.detail.empty()) {
+            item["diff"] = problem.detail;
+        }
+        problems.push_back(std::move(item));
+    }
+    return {{"version", json_format_version},
+            {"database", require_url(settings).redacted()},
+            {"dir", settings.dir.string()},
+            {"database_exists", report.database_exists},
+            {"initialized", report.initialized},
+            {"migrations", std::move(migrations)},
+            {"problems", std::move(problems)}};
+}
+
+void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings) {
+    out << fmt::format("Database:   {}{}\n", require_url(settings).redacted(),
+                       !report.database_exists ? " (does not exist yet)"
+                       : !report.initialized   ? " (no state store yet: run 'migrate init' or 'migrate apply')"
+                                               : "");
+    out << fmt::format("Migrations: {}\n\n", settings.dir.string());
+    if (report.entries.empty()) {
+        out << "No migrations yet: create one with 'migrate new NAME'.\n";
+        return;
+    }
+    std::size_t name_width = 4;
+    for (const StatusEntry& entry : report.entries) {
+        name_width = std::max(name_width, entry.name.size());
+    }
+    std::size_t id_width = 2;
+    for (const StatusEntry& entry : report.entries) {
+        id_width = std::max(id_width, entry.id.size());
+    }
+    out << fmt::format("{:<{}}  {:<{}}  {:<10}  {:<11}  {}\n", "ID", id_width, "NAME", name_width, "PHASE", "STATUS",
+                       "NOTE");
+    for (const StatusEntry& entry : report.entries) {
+        std::vector<std::string> notes;
+        for (const Problem& problem : entry.problems) {
+            notes.push_back(problem.kind == Problem::Kind::modified       ? "MODIFIED since applied"
+                            : problem.kind == Problem::Kind::missing_file ? "FILE MISSING"
+                                                                          : "OUT OF ORDER");
+        }
+        for (const BackfillProgress& progress : entry.backfills) {
+            if (!progress.completed) {
+                notes.push_back("backfill " + backfill_summary(progress) + " so far");
+            }
+        }
+        if (entry.last_failure) {
+            notes.push_back(fmt::format("last {} {} FAILED at {}", entry.last_failure->phase,
+                                        entry.last_failure->direction == "down" ? "rollback" : "run",
+                                        short_time(entry.last_failure->occurred_at)));
+        }
+        if (notes.empty() && !entry.applied.empty()) {
+            auto latest = std::max_element(entry.applied.begin(), entry.applied.end(), [](const auto& a, const auto& b) {
+                return a.second.seq < b.second.seq;
+            });
+            notes.push_back(fmt::format("{} at {} by {}", to_string(latest->first),
+                                        short_time(latest->second.applied_at), latest->second.applied_by));
+        }
+        std::string note;
+        for (const std::string& n : notes) {
+            note += (note.empty() ? "" : "; ") + n;
+        }
+        out << fmt::format("{:<{}}  {:<{}}  {:<10}  {:<11}  {}\n", entry.id, id_width, entry.name, name_width,
+                           to_string(entry.phase), entry.status, note);
+    }
+    if (!report.problems.empty()) {
+        out << "\nProblems:\n";
+        for (const Problem& problem : report.problems) {
+            out << "  " << problem.message << "\n";
+            if (!problem.detail.empty()) {
+                out << indent(problem.detail, "    ");
+            }
+        }
+    }
+    for (const StatusEntry& entry : report.entries) {
+        if (entry.last_failure) {
+            out << fmt::format("\n{}_{}: last failure ({} by {} on {}):\n{}", entry.id, entry.name,
+                               short_time(entry.last_failure->occurred_at), entry.last_failure->run_by,
+                               entry.last_failure->run_on, indent(entry.last_failure->detail, "  "));
+        }
+    }
+}
+
+nlohmann::json error_to_json(const std::exception& error) {
+    nlohmann::json item = {{"message", error.what()}};
+    if (const auto* e = dynamic_cast<const Error*>(&error)) {
+        item["kind"] = to_string(e->kind());
+        if (!e->code().empty()) {
+            item["code"] = e->code();
+        }
+        if (!e->hint().empty()) {
+            item["hint"] = e->hint();
+        }
+    }
+    return item;
+}
+
+void TextRunObserver::phase_started(const PhaseRun& run) {
+    m_open = true;
+    m_backfills.clear();
+    m_last_progress = std::chrono::steady_clock::now();
+    m_out << fmt::format("  {:<32} {:<9}{}", run.migration->label(), to_string(run.phase),
+                         run.direction == Direction::down ? " rollback" : "")
+          << std::flush;
+}
+
+void TextRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {
+    auto slot = static_cast<std::size_t>(action.step);
+    if (m_backfills.size() <= slot) {
+        m_backfills.resize(slot + 1);
+    }
+    m_backfills[slot] = progress;
+    auto now = std::chrono::steady_clock::now();
+    if (now - m_last_progress >= std::chrono::seconds(2)) {
+        m_last_progress = now;
+        m_out << fmt::format("\n      ... {}", backfill_summary(progress)) << std::flush;
+    }
+}
+
+void TextRunObserver::phase_failed() {
+    if (m_open) {
+        m_out << " FAILED\n" << std::flush;
+        m_open = false;
+    }
+}
+
+void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
+    m_open = false;
+    std::string detail;
+    for (const BackfillProgress& progress : m_backfills) {
+        if (!progress.table.empty()) {
+            detail += (detail.empty() ? " (" : "; ") + backfill_summary(progress);
+        }
+    }
+    if (!detail.empty()) {
+        detail += ")";
+    }
+    std::size_t skipped = static_cast<std::size_t>(
+        std::count_if(run.actions.begin(), run.actions.end(), [](const Action& a) { return a.done; }));
+    if (skipped > 0) {
+        detail += fmt::format(" (resumed: {} step{} already done)", skipped, skipped == 1 ? "" : "s");
+    }
+    for (const Action& action : run.actions) {
+        if (action.loses_data) {
+            detail += fmt::format(" (step {}: structure restored, data not)", action.step + 1);
+        }
+    }
+    if (run.actions.empty()) {
+        detail += " (no steps)";
+    }
+    m_out << fmt::format(" done in {}{}\n", format_duration(took), detail) << std::flush;
+}
+
+void JsonRunObserver::phase_started(const PhaseRun& run) {
+    m_current = {{"migration", run.migration->id},
+                 {"name", run.migration->name},
+                 {"phase", to_string(run.phase)},
+                 {"direction", to_string(run.direction)},
+                 {"steps", run.actions.size()},
+                 {"backfill", nlohmann::json::array()}};
+}
+
+void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {
+    auto& backfills = m_current["backfill"];
+    auto slot = static_cast<std::size_t>(action.step);
+    while (backfills.size() <= slot) {
+        backfills.push_back(nullptr);
+    }
+    backfills[slot] = backfill_json(progress);
+}
+
+void JsonRunObserver::phase_finished(const PhaseRun&, Duration took) {
+    m_current["duration_ms"] = took.count();
+    m_phases.push_back(std::move(m_current));
+    m_current = nullptr;
+}
+
+nlohmann::json JsonRunObserver::document(const Settings& settings, const std::string& operation) const {
+    return {{"version", json_format_version},
+            {"operation", operation},
+            {"database", require_url(settings).redacted()},
+            {"dir", settings.dir.string()},
+            {"phases", m_phases}};
+}
+
+}  // namespace migrate

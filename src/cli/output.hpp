@@ -1,0 +1,60 @@
+// Rendering for the terminal and for pipelines: plans, run progress and status, as text or as
+// JSON documents whose "version" field versions their shape.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "cli/settings.hpp"
+#include "engine/project.hpp"
+#include "engine/status.hpp"
+
+namespace migrate {
+
+// Version of the JSON documents below; bumped on any incompatible change.
+inline constexpr int json_format_version = 1;
+
+// "apply" or "rollback" plans.
+nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation);
+void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation);
+
+nlohmann::json status_to_json(const StatusReport& report, const Settings& settings);
+void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings);
+
+nlohmann::json error_to_json(const std::exception& error);
+
+// Reports a run as it happens: a line per phase, and a backfill line every few seconds.
+class TextRunObserver final : public RunObserver {
+public:
+    explicit TextRunObserver(std::ostream& out) : m_out(out) {}
+    void phase_started(const PhaseRun& run) override;
+    void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void phase_finished(const PhaseRun& run, Duration took) override;
+    // Ends the line of a phase that threw, if one is open.
+    void phase_failed();
+
+private:
+    std::ostream& m_out;
+    std::chrono::steady_clock::time_point m_last_progress{};
+    std::vector<BackfillProgress> m_backfills;  // of the running phase, latest per step
+    bool m_open = false;
+};
+
+// Collects a run into one JSON document, printed at the end (also after a failure).
+class JsonRunObserver final : public RunObserver {
+public:
+    void phase_started(const PhaseRun& run) override;
+    void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void phase_finished(const PhaseRun& run, Duration took) override;
+
+    nlohmann::json document(const Settings& settings, const std::string& operation) const;
+
+private:
+    nlohmann::json m_phases = nlohmann::json::array();
+    nlohmann::json m_current;
+};
+
+}  // namespace migrate

@@ -1,0 +1,56 @@
+#include "cli/run_phases.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/cli_support.hpp"
+#include "cli/output.hpp"
+
+namespace migrate {
+
+int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand& command) {
+    bool json = settings.format == OutputFormat::json;
+    if (dry_run) {
+        Plan plan = command.plan();
+        if (json) {
+            nlohmann::json document = plan_to_json(plan, settings, command.operation);
+            document["dry_run"] = true;
+            print_json(document);
+        } else {
+            print_plan_text(std::cout, plan, settings, command.operation + " (dry run: nothing is changed)");
+        }
+        return 0;
+    }
+    if (json) {
+        JsonRunObserver observer;
+        try {
+            command.run(observer);
+        } catch (const std::exception& e) {
+            nlohmann::json document = observer.document(settings, command.operation);
+            document["error"] = error_to_json(e);
+            print_json(document);
+            throw;
+        }
+        print_json(observer.document(settings, command.operation));
+        return 0;
+    }
+    std::cout << fmt::format("{}: {} on {}\n", command.operation, settings.dir.string(),
+                             require_url(settings).redacted());
+    TextRunObserver observer(std::cout);
+    try {
+        Plan plan = command.run(observer);
+        if (plan.runs.empty()) {
+            std::cout << command.nothing_to_do << "\n";
+        } else {
+            std::cout << fmt::format("{} {} phase{}.\n", command.done_verb, plan.runs.size(),
+                                     plan.runs.size() == 1 ? "" : "s");
+        }
+    } catch (...) {
+        observer.phase_failed();
+        throw;
+    }
+    return 0;
+}
+
+}  // namespace migrate

@@ -1,0 +1,53 @@
+// The options every subcommand shares (--database-url, --dir, --config, --format and the lock
+// timings) and how they resolve: command line, then environment, then migrate.toml, then
+// built-in defaults.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "engine/project.hpp"
+
+namespace migrate {
+
+enum class OutputFormat { text, json };
+
+// Raw values as parsed; empty means "not given".
+struct CommonOptions {
+    std::string database_url;
+    std::string dir;
+    std::string config;
+    std::string format;
+    std::string lock_wait;
+    std::string lock_timeout;
+    std::string command_line;  // for the event log, passwords redacted
+};
+
+// Registers the common options on the top-level app, with their environment variables.
+void add_common_options(CLI::App& app, CommonOptions& options);
+
+struct Settings {
+    std::optional<DatabaseUrl> url;  // nullopt when none was given anywhere
+    std::filesystem::path dir;
+    OutputFormat format = OutputFormat::text;
+    Duration lock_wait{0};
+    Duration lock_timeout{2000};
+    int batch_size = 1000;
+    std::optional<std::filesystem::path> config_file;  // the file actually read
+    std::string command_line;
+};
+
+// Resolves the options; reads the config file. `batch_size` is the command's own option
+// (0 when not given). Throws Error(usage) or Error(input) naming the option or file line.
+Settings resolve_settings(const CommonOptions& options, int batch_size = 0);
+
+// The database URL, or Error(usage) saying how to give one.
+const DatabaseUrl& require_url(const Settings& settings);
+
+// ProjectSettings for the engine, from resolved settings.
+ProjectSettings project_settings(const Settings& settings);
+
+}  // namespace migrate

@@ -1,0 +1,281 @@
+#include "engine/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "engine/state_machine.hpp"
+#include "support/error.hpp"
+#include "support/line_diff.hpp"
+
+namespace migrate {
+
+namespace {
+
+Ledger make_ledger(const std::vector<Migration>& migrations, const StateSnapshot& state) {
+    Ledger ledger;
+    for (const Migration& migration : migrations) {
+        ledger.labels.push_back(migration.label());
+        auto it = state.migrations.find(migration.id);
+        ledger.states.push_back(it == state.migrations.end() ? PhaseState::pending : it->second.phase);
+    }
+    return ledger;
+}
+
+std::string where(const Migration& migration, const SourceLocation& location) {
+    return fmt::format("{}:{}", migration.path.string(), location.line);
+}
+
+void require_known_id(const std::vector<Migration>& migrations, std::uint64_t number, bool zero_allowed) {
+    if (zero_allowed && number == 0) {
+        return;
+    }
+    for (const Migration& migration : migrations) {
+        if (migration.number == number) {
+            return;
+        }
+    }
+    throw Error(ErrorKind::usage, fmt::format("--to {}: no migration has that id", number), {},
+                "run 'migrate status' to list the ids");
+}
+
+std::vector<int> completed(const StateSnapshot& state, const Migration& migration, Phase phase, Direction direction) {
+    auto it = state.completed_steps.find({migration.id, phase, direction});
+    return it == state.completed_steps.end() ? std::vector<int>{} : it->second;
+}
+
+PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect) {
+    PhaseRun run{&migration, phase, Direction::up, {}};
+    std::vector<int> done = completed(state, migration, phase, Direction::up);
+    if (phase == Phase::backfill) {
+        for (std::size_t k = 0; k < migration.backfill.size(); ++k) {
+            Action action;
+            action.kind = ActionKind::backfill;
+            action.step = static_cast<int>(k);
+            action.backfill = &migration.backfill[k];
+            action.traits = {false, "runs in batches of their own transactions"};
+            action.location = migration.backfill[k].location;
+            run.actions.push_back(std::move(action));
+        }
+        return run;
+    }
+    const std::vector<SqlStep>& steps = migration.sql_steps(phase);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        Action action;
+        action.step = static_cast<int>(k);
+        action.sql = steps[k].up;
+        action.traits = dialect.classify(steps[k].up);
+        action.location = steps[k].location;
+        action.done = std::find(done.begin(), done.end(), static_cast<int>(k)) != done.end();
+        run.actions.push_back(std::move(action));
+    }
+    return run;
+}
+
+PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect,
+                  std::vector<std::string>& refusals) {
+    PhaseRun run{&migration, phase, Direction::down, {}};
+    std::vector<int> done = completed(state, migration, phase, Direction::down);
+    if (phase == Phase::backfill) {
+        for (std::size_t k = migration.backfill.size(); k-- > 0;) {
+            const BackfillStep& step = migration.backfill[k];
+            if (step.down.empty()) {
+                continue;
+            }
+            Action action;
+            action.step = static_cast<int>(k);
+            action.sql = step.down;
+            action.traits = dialect.classify(step.down);
+            action.location = step.location;
+            run.actions.push_back(std::move(action));
+        }
+        return run;
+    }
+    const std::vector<SqlStep>& steps = migration.sql_steps(phase);
+    for (std::size_t k = steps.size(); k-- > 0;) {
+        const SqlStep& step = steps[k];
+        if (step.irreversible) {
+            refusals.push_back(fmt::format("{} {} step {} ({}) is marked irreversible", migration.label(),
+                                           to_string(phase), k + 1, where(migration, step.location)));
+            continue;
+        }
+        Action action;
+        action.step = static_cast<int>(k);
+        action.sql = step.down;
+        action.traits = dialect.classify(step.down);
+        action.location = step.location;
+        action.loses_data = step.irreversible_data;
+        action.done = std::find(done.begin(), done.end(), static_cast<int>(k)) != done.end();
+        run.actions.push_back(std::move(action));
+    }
+    return run;
+}
+
+}  // namespace
+
+bool PhaseRun::transactional() const {
+    return std::all_of(actions.begin(), actions.end(), [](const Action& a) { return a.traits.transactional; });
+}
+
+std::vector<Problem> check_consistency(const std::vector<Migration>& migrations, const StateSnapshot& state) {
+    std::vector<Problem> problems;
+    std::map<std::string, const Migration*> by_id;
+    for (const Migration& migration : migrations) {
+        by_id[migration.id] = &migration;
+    }
+    std::uint64_t highest_applied = 0;
+    std::string highest_label;
+    for (const auto& [id, record] : state.migrations) {
+        auto it = by_id.find(id);
+        if (it == by_id.end()) {
+            problems.push_back({Problem::Kind::missing_file, id,
+                                fmt::format("{}_{} is {} in the database but its file is missing", id, record.name,
+                                            to_string(record.phase)),
+                                {}});
+            continue;
+        }
+        const Migration& migration = *it->second;
+        if (migration.number > highest_applied) {
+            highest_applied = migration.number;
+            highest_label = migration.label();
+        }
+        if (record.checksum != migration.checksum) {
+            problems.push_back(
+                {Problem::Kind::modified, id,
+                 fmt::format("{} was edited after it was applied ({}); an applied migration must not change: "
+                             "undo the edit, or roll it back first and then edit it",
+                             migration.path.string(), to_string(record.phase)),
+                 unified_diff(record.source, migration.source, "as applied", migration.path.string())});
+        }
+    }
+    for (const Migration& migration : migrations) {
+        if (state.migrations.count(migration.id) == 0 && migration.number < highest_applied) {
+            problems.push_back({Problem::Kind::out_of_order, migration.id,
+                                fmt::format("{} is new but numbered below {}, which is already applied; renumber it "
+                                            "above {}",
+                                            migration.path.string(), highest_label, highest_label),
+                                {}});
+        }
+    }
+    return problems;
+}
+
+void require_consistent(const std::vector<Migration>& migrations, const StateSnapshot& state) {
+    std::vector<Problem> problems = check_consistency(migrations, state);
+    if (problems.empty()) {
+        return;
+    }
+    std::string message;
+    for (const Problem& problem : problems) {
+        message += (message.empty() ? "" : "\n") + problem.message;
+        if (!problem.detail.empty()) {
+            message += "\n" + problem.detail;
+        }
+    }
+    while (!message.empty() && message.back() == '\n') {
+        message.pop_back();
+    }
+    throw Error(ErrorKind::state, message);
+}
+
+Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& state, const ApplyRequest& request,
+                const Dialect& dialect) {
+    if (request.to) {
+        require_known_id(migrations, *request.to, false);
+    }
+    Ledger ledger = make_ledger(migrations, state);
+    Plan plan;
+    for (Phase phase : all_phases) {
+        for (std::size_t i = 0; i < migrations.size(); ++i) {
+            if (request.to && migrations[i].number > *request.to) {
+                break;
+            }
+            if (ledger.states[i] != state_before(phase)) {
+                continue;
+            }
+            if (why_not_apply(ledger, i, phase)) {
+                // Later migrations wait for this one, as the rules chain them in order.
+                break;
+            }
+            plan.runs.push_back(up_run(migrations[i], phase, state, dialect));
+            ledger.states[i] = state_after(phase);
+        }
+        if (phase == request.through) {
+            break;
+        }
+    }
+    return plan;
+}
+
+Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot& state,
+                   const RollbackRequest& request, const Dialect& dialect) {
+    if (request.to) {
+        require_known_id(migrations, *request.to, true);
+    }
+    std::map<std::string, std::size_t> index_of;
+    for (std::size_t i = 0; i < migrations.size(); ++i) {
+        index_of[migrations[i].id] = i;
+    }
+    struct Candidate {
+        std::int64_t seq;
+        std::size_t index;
+        Phase phase;
+    };
+    std::vector<Candidate> candidates;
+    for (const auto& [id, record] : state.migrations) {
+        auto it = index_of.find(id);
+        if (it == index_of.end()) {
+            continue;  // require_consistent has refused this already
+        }
+        for (Phase phase : {Phase::expand, Phase::contract}) {
+            if (record.phases.count(phase) == 0 && state.completed_steps.count({id, phase, Direction::up}) != 0) {
+                throw Error(ErrorKind::state,
+                            fmt::format("the {} of {} stopped part-way; run 'migrate apply' to finish it before "
+                                        "rolling back",
+                                        to_string(phase), migrations[it->second].label()));
+            }
+        }
+        for (const auto& [phase, applied] : record.phases) {
+            if (request.to && migrations[it->second].number <= *request.to) {
+                continue;
+            }
+            if (request.phase && phase < *request.phase) {
+                continue;
+            }
+            candidates.push_back({applied.seq, it->second, phase});
+        }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.seq > b.seq; });
+    if (!request.to && !request.phase) {
+        // The latest phase that changed something, with the empty phases applied after it (they
+        // are in the way, and undoing only them would do nothing the user could see).
+        auto changed = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+            return migrations[c.index].step_count(c.phase) > 0;
+        });
+        candidates.erase(changed == candidates.end() ? changed : changed + 1, candidates.end());
+    }
+    Ledger ledger = make_ledger(migrations, state);
+    Plan plan;
+    std::vector<std::string> refusals;
+    for (const Candidate& candidate : candidates) {
+        if (auto reason = why_not_rollback(ledger, candidate.index, candidate.phase)) {
+            throw Error(ErrorKind::state, *reason);
+        }
+        plan.runs.push_back(down_run(migrations[candidate.index], candidate.phase, state, dialect, refusals));
+        ledger.states[candidate.index] = state_before(candidate.phase);
+    }
+    if (!refusals.empty()) {
+        std::string message = "cannot roll back:";
+        for (const std::string& refusal : refusals) {
+            message += "\n  " + refusal;
+        }
+        throw Error(ErrorKind::state, message, {},
+                    "an irreversible step has no down; restore from a backup, or write a new migration that "
+                    "moves forward");
+    }
+    return plan;
+}
+
+}  // namespace migrate

@@ -1,0 +1,88 @@
+#include "engine/project.hpp"
+
+#include "model/migration_loader.hpp"
+#include "support/error.hpp"
+
+namespace migrate {
+
+struct Project::Session {
+    std::unique_ptr<Connection> connection;
+    std::unique_ptr<RunnerLock> lock;
+};
+
+Project::Project(ProjectSettings settings) : m_settings(std::move(settings)), m_dialect(dialect_for(m_settings.url)) {}
+
+const std::vector<Migration>& Project::migrations() {
+    if (!m_migrations) {
+        m_migrations = load_migration_directory(m_settings.dir);
+    }
+    return *m_migrations;
+}
+
+StateSnapshot Project::read_state() {
+    if (!m_dialect.database_exists(m_settings.url)) {
+        return {};
+    }
+    ConnectOptions options{m_settings.lock_timeout, true};
+    std::unique_ptr<Connection> connection = m_dialect.connect(m_settings.url, options);
+    StateStore store(m_dialect, *connection);
+    return store.load();
+}
+
+Project::Session Project::open_for_writing() {
+    Session session;
+    session.connection = m_dialect.connect(m_settings.url, ConnectOptions{m_settings.lock_timeout, false});
+    session.lock = m_dialect.lock_runner(*session.connection, m_settings.url, m_settings.lock_wait);
+    return session;
+}
+
+bool Project::init() {
+    Session session = open_for_writing();
+    StateStore store(m_dialect, *session.connection);
+    if (store.initialized()) {
+        return false;
+    }
+    store.initialize();
+    return true;
+}
+
+Plan Project::plan_apply(const ApplyRequest& request) {
+    const std::vector<Migration>& all = migrations();
+    StateSnapshot state = read_state();
+    require_consistent(all, state);
+    return migrate::plan_apply(all, state, request, m_dialect);
+}
+
+Plan Project::plan_rollback(const RollbackRequest& request) {
+    const std::vector<Migration>& all = migrations();
+    StateSnapshot state = read_state();
+    require_consistent(all, state);
+    return migrate::plan_rollback(all, state, request, m_dialect);
+}
+
+Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
+    // Bad files are reported before anything is locked or created.
+    const std::vector<Migration>& all = migrations();
+    Session session = open_for_writing();
+    StateStore store(m_dialect, *session.connection);
+    store.initialize();
+    StateSnapshot state = store.load();
+    require_consistent(all, state);
+    Plan plan = migrate::plan_apply(all, state, request, m_dialect);
+    Runner(m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
+    return plan;
+}
+
+Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
+    const std::vector<Migration>& all = migrations();
+    Session session = open_for_writing();
+    StateStore store(m_dialect, *session.connection);
+    store.initialize();
+    StateSnapshot state = store.load();
+    require_consistent(all, state);
+    Plan plan = migrate::plan_rollback(all, state, request, m_dialect);
+    Runner(m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
+    return plan;
+}
+
+}  // namespace migrate

@@ -1,0 +1,57 @@
+// A migrations directory and the database it targets: the entry point the CLI drives. It loads
+// the migrations, reads the state, plans, and for apply and rollback takes the runner lock,
+// re-reads the state under it, checks that files and state agree, and runs the plan.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "engine/plan.hpp"
+#include "engine/runner.hpp"
+
+namespace migrate {
+
+struct ProjectSettings {
+    DatabaseUrl url;
+    std::filesystem::path dir;
+    Duration lock_timeout{2000};  // per statement, for locks held by application traffic
+    Duration lock_wait{0};        // for the runner lock held by another migrate
+    RunOptions run;
+};
+
+class Project {
+public:
+    explicit Project(ProjectSettings settings);
+
+    const ProjectSettings& settings() const { return m_settings; }
+    const Dialect& dialect() const { return m_dialect; }
+    // Loaded on first use; throws Error(input) listing every bad file.
+    const std::vector<Migration>& migrations();
+
+    // The state as it is now, without writing anything: empty if the database or its state
+    // store does not exist yet.
+    StateSnapshot read_state();
+
+    // Creates the state store if it is missing; returns whether it had to.
+    bool init();
+
+    // What apply or rollback would run now; read-only.
+    Plan plan_apply(const ApplyRequest& request);
+    Plan plan_rollback(const RollbackRequest& request);
+
+    // Run under the runner lock; return what was run.
+    Plan apply(const ApplyRequest& request, RunObserver& observer);
+    Plan rollback(const RollbackRequest& request, RunObserver& observer);
+
+private:
+    struct Session;
+    Session open_for_writing();
+
+    ProjectSettings m_settings;
+    const Dialect& m_dialect;
+    std::optional<std::vector<Migration>> m_migrations;
+};
+
+}  // namespace migrate

@@ -1,0 +1,174 @@
+#include "engine/runner.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "support/error.hpp"
+
+namespace migrate {
+
+namespace {
+
+std::string step_name(const PhaseRun& run, const Action& action) {
+    return fmt::format("{} {} step {} ({}:{})", run.migration->label(), to_string(run.phase), action.step + 1,
+                       run.migration->path.string(), action.location.line);
+}
+
+Error in_context(const std::string& where, const Error& error) {
+    return Error(error.kind(), fmt::format("{}: {}", where, error.what()), error.code(), error.hint());
+}
+
+// Runs `work` inside a transaction that commits when it returns and rolls back when it throws.
+template <typename Work>
+void in_transaction(Connection& connection, Work&& work) {
+    connection.begin();
+    try {
+        work();
+        connection.commit();
+    } catch (...) {
+        connection.rollback();
+        throw;
+    }
+}
+
+}  // namespace
+
+void Runner::run(const Plan& plan) {
+    for (const PhaseRun& run : plan.runs) {
+        auto started = std::chrono::steady_clock::now();
+        m_observer.phase_started(run);
+        try {
+            if (run.direction == Direction::up && run.phase == Phase::backfill) {
+                run_backfill(run);
+            } else if (run.transactional()) {
+                run_in_one_transaction(run);
+            } else {
+                run_step_by_step(run);
+            }
+        } catch (const Error& e) {
+            record_failure(run, e.what());
+            throw;
+        }
+        m_observer.phase_finished(
+            run, std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started));
+    }
+}
+
+void Runner::run_in_one_transaction(const PhaseRun& run) {
+    in_transaction(m_connection, [&] {
+        for (const Action& action : run.actions) {
+            try {
+                m_connection.execute_script(action.sql);
+            } catch (const Error& e) {
+                throw in_context(step_name(run, action), e);
+            }
+        }
+        finish_phase(run);
+    });
+}
+
+void Runner::run_step_by_step(const PhaseRun& run) {
+    const Migration& migration = *run.migration;
+    in_transaction(m_connection, [&] {
+        PhaseState current = run.direction == Direction::up ? state_before(run.phase) : state_after(run.phase);
+        m_store.mark_in_progress(migration, current);
+    });
+    for (const Action& action : run.actions) {
+        if (action.done) {
+            continue;
+        }
+        try {
+            if (action.traits.transactional) {
+                in_transaction(m_connection, [&] {
+                    m_connection.execute_script(action.sql);
+                    m_store.record_step_done(migration, run.phase, run.direction, action.step);
+                });
+            } else {
+                // Runs on its own; if migrate dies before the record below commits, a rerun
+                // repeats this one step.
+                m_connection.execute_script(action.sql);
+                in_transaction(m_connection,
+                               [&] { m_store.record_step_done(migration, run.phase, run.direction, action.step); });
+            }
+        } catch (const Error& e) {
+            throw in_context(step_name(run, action), e);
+        }
+    }
+    in_transaction(m_connection, [&] { finish_phase(run); });
+}
+
+void Runner::run_backfill(const PhaseRun& run) {
+    const Migration& migration = *run.migration;
+    in_transaction(m_connection, [&] {
+        m_store.mark_in_progress(migration, PhaseState::expanded);
+        m_store.append_event(make_event(run, "started", {}));
+    });
+    std::vector<KeysetBackfill> backfills;
+    for (const Action& action : run.actions) {
+        try {
+            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, m_options.backfill);
+            backfill.run([&](const BackfillProgress& p) { m_observer.backfill_batch(run, action, p); });
+            backfills.push_back(std::move(backfill));
+        } catch (const Error& e) {
+            throw in_context(step_name(run, action), e);
+        }
+    }
+    in_transaction(m_connection, [&] {
+        // Writers may have added matching rows after a step finished; the phase is complete
+        // only if none match at the moment it is marked so.
+        for (std::size_t k = 0; k < backfills.size(); ++k) {
+            const Action& action = run.actions[k];
+            if (std::int64_t left = backfills[k].remaining(); left > 0) {
+                throw Error(ErrorKind::state,
+                            fmt::format("{}: {} rows match `where {}` again after the backfill finished; run "
+                                        "'migrate apply --phase backfill' again to catch up",
+                                        step_name(run, action), left, action.backfill->where));
+            }
+            if (auto done = m_store.backfill_progress(migration, action.step)) {
+                done->completed = true;
+                m_store.save_backfill(*done);
+            }
+        }
+        finish_phase(run);
+    });
+}
+
+void Runner::finish_phase(const PhaseRun& run) {
+    const Migration& migration = *run.migration;
+    if (run.direction == Direction::up) {
+        m_store.clear_steps(migration, run.phase);
+        m_store.record_phase_applied(migration, run.phase, m_store.next_phase_seq(), m_options.run_by);
+        m_store.append_event(make_event(run, "applied", {}));
+        return;
+    }
+    if (run.phase != Phase::contract) {
+        m_store.delete_backfills(migration);
+    }
+    m_store.record_phase_rolled_back(migration, run.phase);
+    m_store.append_event(make_event(run, "rolled_back", {}));
+}
+
+Event Runner::make_event(const PhaseRun& run, const std::string& outcome, const std::string& detail) const {
+    Event event;
+    event.run_by = m_options.run_by;
+    event.run_on = m_options.run_on;
+    event.command = m_options.command;
+    event.migration_id = run.migration->id;
+    event.phase = std::string(to_string(run.phase));
+    event.direction = std::string(to_string(run.direction));
+    event.outcome = outcome;
+    event.detail = detail;
+    return event;
+}
+
+void Runner::record_failure(const PhaseRun& run, const std::string& message) noexcept {
+    // The failed phase has been rolled back; this separate transaction only adds to the log.
+    // If even that fails (the database is gone), the error the user sees is the original one.
+    try {
+        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "failed", message)); });
+    } catch (...) {
+    }
+}
+
+}  // namespace migrate

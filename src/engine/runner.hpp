@@ -1,0 +1,59 @@
+// Executes a Plan. A phase whose SQL can share a transaction commits in one transaction with its
+// state rows and event, or not at all. A phase with a step that cannot run in a transaction runs
+// step by step, recording each completed step so that a rerun resumes after it. A backfill runs
+// in keyset batches and becomes "backfilled" only once no row matches its `where`.
+#pragma once
+
+#include <string>
+
+#include "backfill/keyset_backfill.hpp"
+#include "engine/plan.hpp"
+
+namespace migrate {
+
+// What a run reports as it goes; the CLI renders it as text or JSON.
+class RunObserver {
+public:
+    virtual ~RunObserver() = default;
+    virtual void phase_started(const PhaseRun& run) = 0;
+    virtual void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) = 0;
+    virtual void phase_finished(const PhaseRun& run, Duration took) = 0;
+};
+
+struct RunOptions {
+    std::string command;  // as recorded in the event log, passwords already redacted
+    std::string run_by;
+    std::string run_on;
+    BackfillOptions backfill;
+};
+
+class Runner {
+public:
+    Runner(const Dialect& dialect, Connection& connection, StateStore& store, RunObserver& observer, RunOptions options)
+        : m_dialect(dialect),
+          m_connection(connection),
+          m_store(store),
+          m_observer(observer),
+          m_options(std::move(options)) {}
+
+    // Runs every phase of `plan` in order; stops at the first failure and throws it, with the
+    // migration, phase, step and file position added to the message.
+    void run(const Plan& plan);
+
+private:
+    void run_in_one_transaction(const PhaseRun& run);
+    void run_step_by_step(const PhaseRun& run);
+    void run_backfill(const PhaseRun& run);
+    // The state rows and event that finish a phase; inside the caller's transaction.
+    void finish_phase(const PhaseRun& run);
+    Event make_event(const PhaseRun& run, const std::string& outcome, const std::string& detail) const;
+    void record_failure(const PhaseRun& run, const std::string& message) noexcept;
+
+    const Dialect& m_dialect;
+    Connection& m_connection;
+    StateStore& m_store;
+    RunObserver& m_observer;
+    RunOptions m_options;
+};
+
+}  // namespace migrate

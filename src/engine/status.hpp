@@ -1,0 +1,34 @@
+// The status report: every migration on disk or in the state store, where it stands, what is
+// wrong with it, and how far its backfill has come. Built from data only; the CLI renders it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/plan.hpp"
+
+namespace migrate {
+
+struct StatusEntry {
+    std::string id;
+    std::string name;
+    std::string file;  // empty when the file is missing
+    PhaseState phase = PhaseState::pending;
+    std::string status;  // ok, in_progress, pending
+    std::map<Phase, PhaseRecord> applied;
+    std::vector<BackfillProgress> backfills;
+    std::optional<Event> last_failure;  // the latest event, when it is a failure
+    std::vector<Problem> problems;
+};
+
+struct StatusReport {
+    bool database_exists = false;
+    bool initialized = false;
+    std::vector<StatusEntry> entries;  // in migration order
+    std::vector<Problem> problems;     // all of them, also found in the entries
+};
+
+StatusReport build_status(const std::vector<Migration>& migrations, const StateSnapshot& state);
+
+}  // namespace migrate

@@ -1,0 +1,329 @@
+#include "state/state_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "support/clock.hpp"
+#include "support/error.hpp"
+
+namespace migrate {
+
+namespace {
+
+std::string encode_key(const Row& key) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const Value& value : key) {
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                    array.push_back(nullptr);
+                } else {
+                    array.push_back(v);
+                }
+            },
+            value);
+    }
+    return array.dump();
+}
+
+Row decode_key(const std::string& text) {
+    Row key;
+    if (text.empty()) {
+        return key;
+    }
+    nlohmann::json array = nlohmann::json::parse(text, nullptr, false);
+    if (!array.is_array()) {
+        throw Error(ErrorKind::state, fmt::format("state store holds an unreadable backfill cursor '{}'", text));
+    }
+    for (const auto& element : array) {
+        if (element.is_number_integer()) {
+            key.emplace_back(element.get<std::int64_t>());
+        } else if (element.is_number()) {
+            key.emplace_back(element.get<double>());
+        } else if (element.is_string()) {
+            key.emplace_back(element.get<std::string>());
+        } else {
+            key.emplace_back(nullptr);
+        }
+    }
+    return key;
+}
+
+}  // namespace
+
+bool StateStore::initialized() {
+    return m_dialect.state_table_exists(m_connection, "meta") &&
+           m_dialect.state_table_exists(m_connection, "migrations");
+}
+
+void StateStore::initialize() {
+    std::string key = m_dialect.state_column_type(StateColumn::key);
+    std::string text = m_dialect.state_column_type(StateColumn::text);
+    std::string integer = m_dialect.state_column_type(StateColumn::integer);
+    std::vector<std::string> ddl = {
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (name {} PRIMARY KEY, value {} NOT NULL)", table("meta"), key,
+                    text),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (id {k} PRIMARY KEY, name {t} NOT NULL, checksum {t} NOT NULL, "
+                    "source_text {t} NOT NULL, phase {t} NOT NULL, status {t} NOT NULL, updated_at {t} NOT NULL)",
+                    table("migrations"), fmt::arg("k", key), fmt::arg("t", text)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (migration_id {k} NOT NULL, phase {k} NOT NULL, seq {i} NOT NULL, "
+                    "applied_at {t} NOT NULL, applied_by {t} NOT NULL, PRIMARY KEY (migration_id, phase))",
+                    table("phases"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (migration_id {k} NOT NULL, phase {k} NOT NULL, "
+                    "direction {k} NOT NULL, step {i} NOT NULL, completed_at {t} NOT NULL, "
+                    "PRIMARY KEY (migration_id, phase, direction, step))",
+                    table("steps"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (migration_id {k} NOT NULL, step {i} NOT NULL, "
+                    "table_name {t} NOT NULL, last_key {t}, rows_updated {i} NOT NULL, batches {i} NOT NULL, "
+                    "passes {i} NOT NULL, started_at {t} NOT NULL, updated_at {t} NOT NULL, completed {i} NOT NULL, "
+                    "PRIMARY KEY (migration_id, step))",
+                    table("backfills"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (seq {i} PRIMARY KEY, occurred_at {t} NOT NULL, run_by {t} NOT NULL, "
+                    "run_on {t} NOT NULL, command {t} NOT NULL, migration_id {t}, phase {t}, direction {t}, "
+                    "outcome {t} NOT NULL, detail {t})",
+                    table("events"), fmt::arg("t", text), fmt::arg("i", integer)),
+    };
+    m_connection.begin();
+    try {
+        m_dialect.create_state_namespace(m_connection);
+        for (const std::string& statement : ddl) {
+            m_connection.execute(statement);
+        }
+        QueryResult version =
+            m_connection.query(fmt::format("SELECT value FROM {} WHERE name = 'schema_version'", table("meta")));
+        if (version.rows.empty()) {
+            m_connection.execute(fmt::format("INSERT INTO {} (name, value) VALUES ('schema_version', ?)", table("meta")),
+                                 {std::to_string(schema_version)});
+        } else if (value_to_int(version.rows[0][0]) > schema_version) {
+            throw Error(ErrorKind::state,
+                        fmt::format("the state store was written by a newer migrate (layout {}, this build reads {})",
+                                    value_to_string(version.rows[0][0]), schema_version),
+                        {}, "upgrade migrate");
+        }
+        m_connection.commit();
+    } catch (...) {
+        m_connection.rollback();
+        throw;
+    }
+}
+
+StateSnapshot StateStore::load() {
+    StateSnapshot snapshot;
+    if (!initialized()) {
+        return snapshot;
+    }
+    snapshot.initialized = true;
+    QueryResult version =
+        m_connection.query(fmt::format("SELECT value FROM {} WHERE name = 'schema_version'", table("meta")));
+    if (!version.rows.empty() && value_to_int(version.rows[0][0]) > schema_version) {
+        throw Error(ErrorKind::state,
+                    fmt::format("the state store was written by a newer migrate (layout {}, this build reads {})",
+                                value_to_string(version.rows[0][0]), schema_version),
+                    {}, "upgrade migrate");
+    }
+    QueryResult migrations = m_connection.query(fmt::format(
+        "SELECT id, name, checksum, source_text, phase, status, updated_at FROM {} ORDER BY id", table("migrations")));
+    for (const Row& row : migrations.rows) {
+        MigrationRecord record;
+        record.id = value_to_string(row[0]);
+        record.name = value_to_string(row[1]);
+        record.checksum = value_to_string(row[2]);
+        record.source = value_to_string(row[3]);
+        auto phase = parse_phase_state(value_to_string(row[4]));
+        if (!phase) {
+            throw Error(ErrorKind::state, fmt::format("state store: migration {} has unknown phase '{}'", record.id,
+                                                      value_to_string(row[4])));
+        }
+        record.phase = *phase;
+        record.status = value_to_string(row[5]);
+        record.updated_at = value_to_string(row[6]);
+        snapshot.migrations.emplace(record.id, std::move(record));
+    }
+    QueryResult phases = m_connection.query(
+        fmt::format("SELECT migration_id, phase, seq, applied_at, applied_by FROM {}", table("phases")));
+    for (const Row& row : phases.rows) {
+        auto it = snapshot.migrations.find(value_to_string(row[0]));
+        auto phase = parse_phase(value_to_string(row[1]));
+        if (it == snapshot.migrations.end() || !phase) {
+            continue;
+        }
+        it->second.phases[*phase] = PhaseRecord{value_to_int(row[2]), value_to_string(row[3]), value_to_string(row[4])};
+    }
+    QueryResult backfills = m_connection.query(
+        fmt::format("SELECT migration_id, step, table_name, last_key, rows_updated, batches, passes, started_at, "
+                    "updated_at, completed FROM {}",
+                    table("backfills")));
+    for (const Row& row : backfills.rows) {
+        BackfillProgress progress;
+        progress.migration_id = value_to_string(row[0]);
+        progress.step = static_cast<int>(value_to_int(row[1]));
+        progress.table = value_to_string(row[2]);
+        progress.last_key = decode_key(value_to_string(row[3]));
+        progress.rows_updated = value_to_int(row[4]);
+        progress.batches = value_to_int(row[5]);
+        progress.passes = value_to_int(row[6]);
+        progress.started_at = value_to_string(row[7]);
+        progress.updated_at = value_to_string(row[8]);
+        progress.completed = value_to_int(row[9]) != 0;
+        snapshot.backfills.emplace(std::make_pair(progress.migration_id, progress.step), std::move(progress));
+    }
+    QueryResult steps = m_connection.query(
+        fmt::format("SELECT migration_id, phase, direction, step FROM {} ORDER BY step", table("steps")));
+    for (const Row& row : steps.rows) {
+        auto phase = parse_phase(value_to_string(row[1]));
+        if (!phase) {
+            continue;
+        }
+        Direction direction = value_to_string(row[2]) == "down" ? Direction::down : Direction::up;
+        snapshot.completed_steps[{value_to_string(row[0]), *phase, direction}].push_back(
+            static_cast<int>(value_to_int(row[3])));
+    }
+    QueryResult last = m_connection.query(fmt::format(
+        "SELECT e.seq, e.occurred_at, e.run_by, e.run_on, e.command, e.migration_id, e.phase, e.direction, e.outcome, "
+        "e.detail FROM {0} e WHERE e.seq = (SELECT MAX(seq) FROM {0} x WHERE x.migration_id = e.migration_id)",
+        table("events")));
+    for (const Row& row : last.rows) {
+        Event event{value_to_int(row[0]),    value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3]),
+                    value_to_string(row[4]), value_to_string(row[5]), value_to_string(row[6]), value_to_string(row[7]),
+                    value_to_string(row[8]), value_to_string(row[9])};
+        snapshot.last_event.emplace(event.migration_id, std::move(event));
+    }
+    return snapshot;
+}
+
+std::int64_t StateStore::next_phase_seq() {
+    QueryResult result = m_connection.query(fmt::format("SELECT COALESCE(MAX(seq), 0) FROM {}", table("phases")));
+    return value_to_int(result.rows.at(0).at(0)) + 1;
+}
+
+void StateStore::upsert_migration(const Migration& migration, PhaseState phase, const std::string& status) {
+    std::string now = utc_timestamp();
+    std::int64_t changed = m_connection.execute(
+        fmt::format("UPDATE {} SET phase = ?, status = ?, updated_at = ? WHERE id = ?", table("migrations")),
+        {std::string(to_string(phase)), status, now, migration.id});
+    if (changed == 0) {
+        m_connection.execute(fmt::format("INSERT INTO {} (id, name, checksum, source_text, phase, status, updated_at) "
+                                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                         table("migrations")),
+                             {migration.id, migration.name, migration.checksum, migration.source,
+                              std::string(to_string(phase)), status, now});
+    }
+}
+
+void StateStore::record_phase_applied(const Migration& migration, Phase phase, std::int64_t seq,
+                                      const std::string& run_by) {
+    upsert_migration(migration, state_after(phase), "ok");
+    m_connection.execute(fmt::format("INSERT INTO {} (migration_id, phase, seq, applied_at, applied_by) "
+                                     "VALUES (?, ?, ?, ?, ?)",
+                                     table("phases")),
+                         {migration.id, std::string(to_string(phase)), seq, utc_timestamp(), run_by});
+}
+
+void StateStore::record_phase_rolled_back(const Migration& migration, Phase phase) {
+    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("phases")),
+                         {migration.id, std::string(to_string(phase))});
+    clear_steps(migration, phase);
+    if (phase == Phase::expand) {
+        // Back to pending: the migration is forgotten, so its file may be edited again.
+        m_connection.execute(fmt::format("DELETE FROM {} WHERE id = ?", table("migrations")), {migration.id});
+        return;
+    }
+    PhaseState previous = phase == Phase::contract ? PhaseState::backfilled : PhaseState::expanded;
+    upsert_migration(migration, previous, "ok");
+}
+
+void StateStore::mark_in_progress(const Migration& migration, PhaseState current) {
+    upsert_migration(migration, current, "in_progress");
+}
+
+std::vector<int> StateStore::completed_steps(const Migration& migration, Phase phase, Direction direction) {
+    QueryResult result = m_connection.query(
+        fmt::format("SELECT step FROM {} WHERE migration_id = ? AND phase = ? AND direction = ? ORDER BY step",
+                    table("steps")),
+        {migration.id, std::string(to_string(phase)), std::string(to_string(direction))});
+    std::vector<int> steps;
+    for (const Row& row : result.rows) {
+        steps.push_back(static_cast<int>(value_to_int(row[0])));
+    }
+    return steps;
+}
+
+void StateStore::record_step_done(const Migration& migration, Phase phase, Direction direction, int step) {
+    m_connection.execute(fmt::format("INSERT INTO {} (migration_id, phase, direction, step, completed_at) "
+                                     "VALUES (?, ?, ?, ?, ?)",
+                                     table("steps")),
+                         {migration.id, std::string(to_string(phase)), std::string(to_string(direction)),
+                          std::int64_t{step}, utc_timestamp()});
+}
+
+void StateStore::clear_steps(const Migration& migration, Phase phase) {
+    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("steps")),
+                         {migration.id, std::string(to_string(phase))});
+}
+
+std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& migration, int step) {
+    QueryResult result = m_connection.query(
+        fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
+                    "FROM {} WHERE migration_id = ? AND step = ?",
+                    table("backfills")),
+        {migration.id, std::int64_t{step}});
+    if (result.rows.empty()) {
+        return std::nullopt;
+    }
+    const Row& row = result.rows[0];
+    BackfillProgress progress;
+    progress.migration_id = migration.id;
+    progress.step = step;
+    progress.table = value_to_string(row[0]);
+    progress.last_key = decode_key(value_to_string(row[1]));
+    progress.rows_updated = value_to_int(row[2]);
+    progress.batches = value_to_int(row[3]);
+    progress.passes = value_to_int(row[4]);
+    progress.started_at = value_to_string(row[5]);
+    progress.updated_at = value_to_string(row[6]);
+    progress.completed = value_to_int(row[7]) != 0;
+    return progress;
+}
+
+void StateStore::save_backfill(const BackfillProgress& progress) {
+    Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
+    std::int64_t changed = m_connection.execute(
+        fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
+                    "completed = ? WHERE migration_id = ? AND step = ?",
+                    table("backfills")),
+        {last_key, progress.rows_updated, progress.batches, progress.passes, utc_timestamp(),
+         std::int64_t{progress.completed ? 1 : 0}, progress.migration_id, std::int64_t{progress.step}});
+    if (changed == 0) {
+        std::string now = utc_timestamp();
+        m_connection.execute(
+            fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
+                        "started_at, updated_at, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        table("backfills")),
+            {progress.migration_id, std::int64_t{progress.step}, progress.table, last_key, progress.rows_updated,
+             progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0}});
+    }
+}
+
+void StateStore::delete_backfills(const Migration& migration) {
+    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills")), {migration.id});
+}
+
+void StateStore::append_event(Event event) {
+    QueryResult next = m_connection.query(fmt::format("SELECT COALESCE(MAX(seq), 0) + 1 FROM {}", table("events")));
+    event.seq = value_to_int(next.rows.at(0).at(0));
+    if (event.occurred_at.empty()) {
+        event.occurred_at = utc_timestamp();
+    }
+    auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
+    m_connection.execute(fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
+                                     "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                     table("events")),
+                         {event.seq, event.occurred_at, event.run_by, event.run_on, event.command,
+                          optional_text(event.migration_id), optional_text(event.phase),
+                          optional_text(event.direction), event.outcome, optional_text(event.detail)});
+}
+
+}  // namespace migrate

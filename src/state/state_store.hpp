@@ -1,0 +1,111 @@
+// The state store: what migrate knows about a database, kept in that database (tables
+// _migrate_* on SQLite, a schema elsewhere): each migration's phase and checksum, when each phase
+// was applied, per-step progress of non-transactional phases, backfill cursors, and an
+// append-only event log. Writes join the caller's transaction, so a phase and its state rows
+// commit together.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "dialects/dialect.hpp"
+#include "model/migration.hpp"
+
+namespace migrate {
+
+struct PhaseRecord {
+    std::int64_t seq = 0;  // application order across all migrations; rollback undoes the highest
+    std::string applied_at;
+    std::string applied_by;
+};
+
+struct MigrationRecord {
+    std::string id;
+    std::string name;
+    std::string checksum;
+    std::string source;  // the file as it was first applied, to show what changed since
+    PhaseState phase = PhaseState::pending;
+    std::string status;  // "ok", or "in_progress" while a phase is part-way done
+    std::string updated_at;
+    std::map<Phase, PhaseRecord> phases;
+};
+
+struct BackfillProgress {
+    std::string migration_id;
+    int step = 0;
+    std::string table;
+    Row last_key;  // empty before the first batch of a pass
+    std::int64_t rows_updated = 0;
+    std::int64_t batches = 0;
+    std::int64_t passes = 0;
+    std::string started_at;
+    std::string updated_at;
+    bool completed = false;
+};
+
+struct Event {
+    std::int64_t seq = 0;
+    std::string occurred_at;
+    std::string run_by;
+    std::string run_on;
+    std::string command;
+    std::string migration_id;
+    std::string phase;
+    std::string direction;
+    std::string outcome;  // started, applied, rolled_back, failed, interrupted, ...
+    std::string detail;
+};
+
+struct StateSnapshot {
+    bool initialized = false;  // the state tables exist
+    std::map<std::string, MigrationRecord> migrations;
+    std::map<std::pair<std::string, int>, BackfillProgress> backfills;
+    std::map<std::string, Event> last_event;  // per migration id
+    // Steps of a part-done phase that already ran, by (migration id, phase, direction).
+    std::map<std::tuple<std::string, Phase, Direction>, std::vector<int>> completed_steps;
+};
+
+class StateStore {
+public:
+    // Version of the state tables' layout this build reads and writes.
+    static constexpr int schema_version = 1;
+
+    StateStore(const Dialect& dialect, Connection& connection) : m_dialect(dialect), m_connection(connection) {}
+
+    bool initialized();
+    // Creates the state tables if missing, in their own transaction. Refuses a store written by
+    // a newer migrate.
+    void initialize();
+    StateSnapshot load();
+
+    // The following join the caller's open transaction.
+    std::int64_t next_phase_seq();
+    void record_phase_applied(const Migration& migration, Phase phase, std::int64_t seq, const std::string& run_by);
+    void record_phase_rolled_back(const Migration& migration, Phase phase);
+    // Marks a migration whose next phase is under way but not complete (a backfill, or a phase
+    // of steps that cannot share one transaction).
+    void mark_in_progress(const Migration& migration, PhaseState current);
+
+    std::vector<int> completed_steps(const Migration& migration, Phase phase, Direction direction);
+    void record_step_done(const Migration& migration, Phase phase, Direction direction, int step);
+    void clear_steps(const Migration& migration, Phase phase);
+
+    std::optional<BackfillProgress> backfill_progress(const Migration& migration, int step);
+    void save_backfill(const BackfillProgress& progress);
+    void delete_backfills(const Migration& migration);
+
+    void append_event(Event event);
+
+private:
+    std::string table(const char* name) const { return m_dialect.state_table(name); }
+    void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
+
+    const Dialect& m_dialect;
+    Connection& m_connection;
+};
+
+}  // namespace migrate

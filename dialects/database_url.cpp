@@ -6,7 +6,9 @@
 
 namespace migrate {
 
-std::string DatabaseUrl::redacted() const { return redact_secrets(text); }
+std::string DatabaseUrl::redacted() const {
+    return redact_secrets(text);
+}
 
 DatabaseUrl parse_database_url(std::string_view text) {
     std::size_t colon = text.find(':');
@@ -16,8 +18,7 @@ DatabaseUrl parse_database_url(std::string_view text) {
         valid = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
     }
     if (!valid) {
-        throw Error(ErrorKind::usage,
-                    fmt::format("database URL '{}' has no scheme", redact_secrets(text)), {},
+        throw Error(ErrorKind::usage, fmt::format("database URL '{}' has no scheme", redact_secrets(text)), {},
                     "write it as sqlite:PATH (e.g. sqlite:app.db)");
     }
     DatabaseUrl url;

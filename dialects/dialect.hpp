@@ -48,7 +48,7 @@ struct ConnectOptions {
 };
 
 class Connection {
-public:
+  public:
     virtual ~Connection() = default;
 
     // Runs user SQL from a migration step; it may hold several statements.
@@ -67,7 +67,7 @@ public:
 // Held while one migrate process works on a database; released on destruction (and by the
 // operating system or the server if the process dies).
 class RunnerLock {
-public:
+  public:
     virtual ~RunnerLock() = default;
 };
 
@@ -81,7 +81,7 @@ struct SqlTraits {
 enum class StateColumn { key, text, integer };
 
 class Dialect {
-public:
+  public:
     virtual ~Dialect() = default;
 
     virtual std::string_view name() const = 0;

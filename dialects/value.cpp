@@ -1,13 +1,15 @@
-#include <fmt/format.h>
-
 #include <charconv>
+
+#include <fmt/format.h>
 
 #include "dialects/dialect.hpp"
 #include "support/error.hpp"
 
 namespace migrate {
 
-bool is_null(const Value& value) { return std::holds_alternative<std::nullptr_t>(value); }
+bool is_null(const Value& value) {
+    return std::holds_alternative<std::nullptr_t>(value);
+}
 
 std::string value_to_string(const Value& value) {
     return std::visit(

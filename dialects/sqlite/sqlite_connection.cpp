@@ -1,5 +1,8 @@
 #include "dialects/sqlite/sqlite_connection.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -40,36 +43,53 @@ void bind_all(SQLite::Statement& statement, const std::vector<Value>& params) {
 
 }  // namespace
 
+template <typename Work>
+auto SqliteConnection::retry_busy(Work&& work) -> decltype(work()) {
+    auto deadline = std::chrono::steady_clock::now() + m_lock_timeout;
+    while (true) {
+        try {
+            return work();
+        } catch (const SQLite::Exception& e) {
+            bool busy = e.getErrorCode() == SQLITE_BUSY;
+            bool outside_transaction = sqlite3_get_autocommit(m_db.getHandle()) != 0;
+            if (!busy || !outside_transaction || std::chrono::steady_clock::now() >= deadline) {
+                throw translate(e);
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+// Read-only use still opens the file read-write (never creating it): after a migrate process was
+// killed mid-transaction, the first reader must roll back the hot journal, which a read-only
+// handle cannot do. query_only then makes SQLite refuse any write on this connection.
 SqliteConnection::SqliteConnection(const std::filesystem::path& file, const ConnectOptions& options) try
-    : m_db(file.string(),
-           options.read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
-           static_cast<int>(options.lock_timeout.count())) {
+    : m_db(file.string(), options.read_only ? SQLite::OPEN_READWRITE : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE),
+           static_cast<int>(options.lock_timeout.count())),
+      m_lock_timeout(options.lock_timeout) {
+    if (options.read_only) {
+        m_db.exec("PRAGMA query_only = ON");
+    }
 } catch (const SQLite::Exception& e) {
     throw Error(ErrorKind::database, fmt::format("cannot open SQLite database '{}': {}", file.string(), e.what()),
                 std::to_string(e.getExtendedErrorCode()));
 }
 
 void SqliteConnection::execute_script(std::string_view sql) {
-    try {
-        m_db.exec(std::string(sql));
-    } catch (const SQLite::Exception& e) {
-        throw translate(e);
-    }
+    retry_busy([&] { return m_db.exec(std::string(sql)); });
 }
 
 std::int64_t SqliteConnection::execute(std::string_view sql, const std::vector<Value>& params) {
-    try {
+    return retry_busy([&]() -> std::int64_t {
         SQLite::Statement statement(m_db, std::string(sql));
         bind_all(statement, params);
         statement.exec();
         return m_db.getChanges();
-    } catch (const SQLite::Exception& e) {
-        throw translate(e);
-    }
+    });
 }
 
 QueryResult SqliteConnection::query(std::string_view sql, const std::vector<Value>& params) {
-    try {
+    return retry_busy([&] {
         SQLite::Statement statement(m_db, std::string(sql));
         bind_all(statement, params);
         QueryResult result;
@@ -100,9 +120,7 @@ QueryResult SqliteConnection::query(std::string_view sql, const std::vector<Valu
             result.rows.push_back(std::move(row));
         }
         return result;
-    } catch (const SQLite::Exception& e) {
-        throw translate(e);
-    }
+    });
 }
 
 void SqliteConnection::begin() {
@@ -110,7 +128,9 @@ void SqliteConnection::begin() {
     execute_script("BEGIN IMMEDIATE");
 }
 
-void SqliteConnection::commit() { execute_script("COMMIT"); }
+void SqliteConnection::commit() {
+    execute_script("COMMIT");
+}
 
 void SqliteConnection::rollback() noexcept {
     if (sqlite3_get_autocommit(m_db.getHandle()) == 0) {

@@ -1,14 +1,14 @@
 #include "dialects/sqlite/sqlite_dialect.hpp"
 
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <thread>
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "dialects/sqlite/sqlite_connection.hpp"
 #include "support/error.hpp"
@@ -25,7 +25,7 @@ namespace {
 // across the many short transactions of a backfill, and a lock row in the database would
 // outlive a killed runner; the kernel drops an flock the moment its process dies.
 class SqliteRunnerLock final : public RunnerLock {
-public:
+  public:
     explicit SqliteRunnerLock(int fd) : m_fd(fd) {}
     ~SqliteRunnerLock() override {
         flock(m_fd, LOCK_UN);
@@ -34,7 +34,7 @@ public:
     SqliteRunnerLock(const SqliteRunnerLock&) = delete;
     SqliteRunnerLock& operator=(const SqliteRunnerLock&) = delete;
 
-private:
+  private:
     int m_fd;
 };
 
@@ -100,9 +100,8 @@ std::unique_ptr<RunnerLock> SqliteDialect::lock_runner(Connection&, const Databa
             std::string holder = read_holder(fd);
             close(fd);
             throw Error(ErrorKind::lock_timeout,
-                        fmt::format("another migrate is running on {} ({}); gave up after waiting {}",
-                                    url.redacted(), holder.empty() ? "holder unknown" : holder,
-                                    format_duration(wait)),
+                        fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(),
+                                    holder.empty() ? "holder unknown" : holder, format_duration(wait)),
                         {}, "wait for it to finish, or raise --lock-wait");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -171,8 +170,8 @@ std::vector<std::string> SqliteDialect::key_columns(Connection& connection, std:
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
     }
     std::string schema = parts.size() == 2 ? parts[0] : "main";
-    QueryResult info = connection.query("SELECT name, pk FROM pragma_table_info(?, ?) ORDER BY pk",
-                                        {parts.back(), schema});
+    QueryResult info =
+        connection.query("SELECT name, pk FROM pragma_table_info(?, ?) ORDER BY pk", {parts.back(), schema});
     if (info.rows.empty()) {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
     }

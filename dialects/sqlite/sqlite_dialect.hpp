@@ -9,7 +9,7 @@
 namespace migrate {
 
 class SqliteDialect final : public Dialect {
-public:
+  public:
     std::string_view name() const override { return "sqlite"; }
 
     std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectOptions& options) const override;

@@ -56,10 +56,10 @@ Row KeysetBackfill::next_upper_key(const Row& last_key) {
     }
     // The batch's last key is the batch_size-th key after the cursor, or the table's last key
     // when fewer remain.
-    QueryResult nth = m_connection.query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",
-                                                     m_key_list, m_step.table, after, m_key_list,
-                                                     m_options.batch_size - 1),
-                                         params);
+    QueryResult nth =
+        m_connection.query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}", m_key_list,
+                                       m_step.table, after, m_key_list, m_options.batch_size - 1),
+                           params);
     if (!nth.rows.empty()) {
         return nth.rows.front();
     }

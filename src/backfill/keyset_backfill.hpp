@@ -26,7 +26,7 @@ struct BackfillOptions {
 using BatchObserver = std::function<void(const BackfillProgress&)>;
 
 class KeysetBackfill {
-public:
+  public:
     KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store, const Migration& migration,
                    int step_index, BackfillOptions options);
 
@@ -37,7 +37,7 @@ public:
     // Rows that still match `where`.
     std::int64_t remaining();
 
-private:
+  private:
     // Upper key of the next batch after `progress.last_key`, or an empty row at the end of a pass.
     Row next_upper_key(const Row& last_key);
     std::string key_after(const Row& last_key, std::vector<Value>& params) const;

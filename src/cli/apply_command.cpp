@@ -7,13 +7,15 @@ namespace migrate {
 CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
     CLI::App* command = app.add_subcommand(
         "apply", "Apply pending phases in order: every expand, then every backfill, then every contract");
-    command->add_option("--phase,-p", options.phase,
-                        "Apply every pending phase up to and including this one: expand, backfill, contract or all "
-                        "(default: all). Run '--phase expand' before an app rollout and plain 'apply' after it.");
-    command->add_option("--to", options.to, "Only migrations up to and including this id");
+    command
+        ->add_option("--phase,-p", options.phase,
+                     "Apply every pending phase up to and including this one: expand, backfill, contract or all "
+                     "(default: all). Run '--phase expand' before an app rollout and plain 'apply' after it.")
+        ->type_name("PHASE");
+    command->add_option("--to", options.to, "Only migrations up to and including this id")->type_name("ID");
     command->add_flag("--dry-run", options.dry_run, "Print the plan instead of running it");
     command->add_option("--batch-size", options.batch_size, "Rows per backfill batch (default: 1000)")
-        ->check(CLI::Range(1, 1'000'000));
+        ->check(CLI::Range(1, max_batch_size));
     return command;
 }
 

@@ -1,9 +1,9 @@
 #include "cli/cli_support.hpp"
 
-#include <fmt/format.h>
-
 #include <charconv>
 #include <iostream>
+
+#include <fmt/format.h>
 
 #include "support/error.hpp"
 
@@ -16,8 +16,8 @@ std::optional<std::uint64_t> parse_migration_id(const std::string& text, const c
     std::uint64_t value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || ptr != text.data() + text.size()) {
-        throw Error(ErrorKind::usage, fmt::format("{}: '{}' is not a migration id (the number a file name starts with)",
-                                                  option, text));
+        throw Error(ErrorKind::usage,
+                    fmt::format("{}: '{}' is not a migration id (the number a file name starts with)", option, text));
     }
     return value;
 }
@@ -33,6 +33,8 @@ Phase parse_phase_option(const std::string& text, const char* option, bool allow
                                               allow_all ? ", all" : ""));
 }
 
-void print_json(const nlohmann::json& document) { std::cout << document.dump(2) << std::endl; }
+void print_json(const nlohmann::json& document) {
+    std::cout << document.dump(2) << std::endl;
+}
 
 }  // namespace migrate

@@ -2,9 +2,9 @@
 // run_x that does the work and returns the exit code for success (errors are thrown to main).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/settings.hpp"
 

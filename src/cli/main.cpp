@@ -1,9 +1,9 @@
 // The migrate binary: parses the command line, runs one subcommand, and maps errors to the exit
 // codes pipelines script against (the only place that does).
+#include <iostream>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-
-#include <iostream>
 
 #include "cli/commands.hpp"
 #include "support/error.hpp"
@@ -38,7 +38,8 @@ std::string command_line(int argc, char** argv) {
 }
 
 int report(const migrate::Error& error) {
-    std::string code = error.code().empty() ? "" : fmt::format(" [{} error {}]", migrate::to_string(error.kind()), error.code());
+    std::string code =
+        error.code().empty() ? "" : fmt::format(" [{} error {}]", migrate::to_string(error.kind()), error.code());
     std::cerr << fmt::format("migrate: error: {}{}\n", migrate::redact_secrets(error.what()), code);
     if (!error.hint().empty()) {
         std::cerr << fmt::format("hint: {}\n", error.hint());
@@ -51,7 +52,8 @@ int report(const migrate::Error& error) {
 int main(int argc, char** argv) {
     CLI::App app("Zero-downtime schema migrations in three phases: expand, backfill, contract.", "migrate");
     app.set_version_flag("--version", version);
-    app.require_subcommand(1);
+    // At most one; "none" is reported below, so that an unknown word is named as such.
+    app.require_subcommand(0, 1);
     // Common options are accepted before or after the subcommand's name.
     app.fallthrough();
     app.footer(
@@ -75,9 +77,10 @@ int main(int argc, char** argv) {
     CLI::App* rollback = migrate::setup_rollback(app, rollback_options);
     CLI::App* status = migrate::setup_status(app, status_options);
     for (CLI::App* command : {init, create, plan, apply, rollback, status}) {
-        command->footer("Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
-                        "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION. "
-                        "See 'migrate --help'.");
+        command->footer(
+            "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
+            "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION. "
+            "See 'migrate --help'.");
     }
 
     try {
@@ -113,10 +116,12 @@ int main(int argc, char** argv) {
         if (*status) {
             return migrate::run_status(status_options, common);
         }
+        std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback or status)\n"
+                     "Run 'migrate --help' for usage.\n";
+        return 2;
     } catch (const migrate::Error& e) {
         return report(e);
     } catch (const std::exception& e) {
         return report(migrate::Error(migrate::ErrorKind::internal, fmt::format("unexpected error: {}", e.what())));
     }
-    return 2;
 }

@@ -1,9 +1,9 @@
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <regex>
+
+#include <fmt/format.h>
 
 #include "cli/cli_support.hpp"
 #include "cli/commands.hpp"
@@ -81,8 +81,8 @@ int run_new(const NewOptions& options, const CommonOptions& common) {
     if (!fs::exists(settings.dir)) {
         created_dir = fs::create_directories(settings.dir, ec);
         if (ec) {
-            throw Error(ErrorKind::input,
-                        fmt::format("cannot create migrations directory '{}': {}", settings.dir.string(), ec.message()));
+            throw Error(ErrorKind::input, fmt::format("cannot create migrations directory '{}': {}",
+                                                      settings.dir.string(), ec.message()));
         }
     }
     std::string id = next_id(settings.dir);
@@ -98,8 +98,8 @@ int run_new(const NewOptions& options, const CommonOptions& common) {
     if (settings.format == OutputFormat::json) {
         print_json({{"version", 1}, {"id", id}, {"path", path.string()}, {"created_dir", created_dir}});
     } else {
-        std::cout << fmt::format("Created {}{}\nFill in its steps, then check it with 'migrate plan'.\n",
-                                 path.string(), created_dir ? " (and its folder)" : "");
+        std::cout << fmt::format("Created {}{}\nFill in its steps, then check it with 'migrate plan'.\n", path.string(),
+                                 created_dir ? " (and its folder)" : "");
     }
     return 0;
 }

@@ -1,9 +1,9 @@
 #include "cli/output.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <ostream>
+
+#include <fmt/format.h>
 
 #include "support/error.hpp"
 
@@ -16,8 +16,11 @@ std::string indent(const std::string& text, const std::string& prefix) {
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t end = text.find('\n', start);
-        std::string_view line = std::string_view(text).substr(start, end == std::string::npos ? std::string::npos
-                                                                                              : end - start);
+        std::string_view line =
+            std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (line.empty() && end == std::string::npos) {
+            break;  // text ending in a newline has no last line to indent
+        }
         out += prefix;
         out += line;
         out += '\n';
@@ -30,6 +33,9 @@ std::string indent(const std::string& text, const std::string& prefix) {
 }
 
 std::string how_it_runs(const PhaseRun& run) {
+    if (run.actions.empty()) {
+        return "no steps";
+    }
     if (run.direction == Direction::up && run.phase == Phase::backfill) {
         return "keyset batches, one transaction each";
     }
@@ -130,15 +136,15 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
             }
             actions.push_back(std::move(item));
         }
-        phases.push_back({{"migration", run.migration->id},
-                          {"name", run.migration->name},
-                          {"file", run.migration->path.string()},
-                          {"phase", to_string(run.phase)},
-                          {"direction", to_string(run.direction)},
-                          {"transactional", run.direction == Direction::up && run.phase == Phase::backfill
-                                                ? false
-                                                : run.transactional()},
-                          {"actions", std::move(actions)}});
+        phases.push_back(
+            {{"migration", run.migration->id},
+             {"name", run.migration->name},
+             {"file", run.migration->path.string()},
+             {"phase", to_string(run.phase)},
+             {"direction", to_string(run.direction)},
+             {"transactional",
+              run.direction == Direction::up && run.phase == Phase::backfill ? false : run.transactional()},
+             {"actions", std::move(actions)}});
     }
     return {{"version", json_format_version},
             {"operation", operation},
@@ -148,10 +154,10 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
 }
 
 void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation) {
-    out << fmt::format("Plan: {} on {} from {}\n", operation, require_url(settings).redacted(),
-                       settings.dir.string());
+    out << fmt::format("Plan: {} on {} from {}\n", operation, require_url(settings).redacted(), settings.dir.string());
     if (plan.runs.empty()) {
-        out << (operation == "rollback" ? "Nothing to roll back.\n" : "Nothing to apply: the database is up to date.\n");
+        out << (operation == "rollback" ? "Nothing to roll back.\n"
+                                        : "Nothing to apply: the database is up to date.\n");
         return;
     }
     for (const PhaseRun& run : plan.runs) {
@@ -209,32 +215,26 @@ nlohmann::json status_to_json(const StatusReport& report, const Settings& settin
                                {"backfill", std::move(backfills)},
                                {"problems", std::move(problems)}};
         if (entry.last_failure) {
-            item["last_failure"] = {{"at", entry.last_failure->occurred_at},
-                                    {"by", entry.last_failure->run_by},
-                                    {"host", entry.last_failure->run_on},
-                                    {"phase", entry.last_failure->phase},
-                                    {"direction", entry.last_failure->direction},
-                                    {"message", entry.last_failure->detail}};
+            item["last_failure"] = {
+                {"at", entry.last_failure->occurred_at},      {"by", entry.last_failure->run_by},
+                {"host", entry.last_failure->run_on},         {"phase", entry.last_failure->phase},
+                {"direction", entry.last_failure->direction}, {"message", entry.last_failure->detail}};
         }
         migrations.push_back(std::move(item));
     }
     nlohmann::json problems = nlohmann::json::array();
     for (const Problem& problem : report.problems) {
-        nlohmann::json item = {{"kind", problem_kind(problem.kind)},
-                               {"migration", problem.migration_id},
-                               {"message", problem.message}};
+        nlohmann::json item = {
+            {"kind", problem_kind(problem.kind)}, {"migration", problem.migration_id}, {"message", problem.message}};
         if (!problem.detail.empty()) {
             item["diff"] = problem.detail;
         }
         problems.push_back(std::move(item));
     }
-    return {{"version", json_format_version},
-            {"database", require_url(settings).redacted()},
-            {"dir", settings.dir.string()},
-            {"database_exists", report.database_exists},
-            {"initialized", report.initialized},
-            {"migrations", std::move(migrations)},
-            {"problems", std::move(problems)}};
+    return {{"version", json_format_version},    {"database", require_url(settings).redacted()},
+            {"dir", settings.dir.string()},      {"database_exists", report.database_exists},
+            {"initialized", report.initialized}, {"migrations", std::move(migrations)},
+            {"problems", std::move(problems)},   {"file_errors", report.file_errors}};
 }
 
 void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings) {
@@ -243,7 +243,7 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
                        : !report.initialized   ? " (no state store yet: run 'migrate init' or 'migrate apply')"
                                                : "");
     out << fmt::format("Migrations: {}\n\n", settings.dir.string());
-    if (report.entries.empty()) {
+    if (report.entries.empty() && report.file_errors.empty()) {
         out << "No migrations yet: create one with 'migrate new NAME'.\n";
         return;
     }
@@ -275,9 +275,8 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
                                         short_time(entry.last_failure->occurred_at)));
         }
         if (notes.empty() && !entry.applied.empty()) {
-            auto latest = std::max_element(entry.applied.begin(), entry.applied.end(), [](const auto& a, const auto& b) {
-                return a.second.seq < b.second.seq;
-            });
+            auto latest = std::max_element(entry.applied.begin(), entry.applied.end(),
+                                           [](const auto& a, const auto& b) { return a.second.seq < b.second.seq; });
             notes.push_back(fmt::format("{} at {} by {}", to_string(latest->first),
                                         short_time(latest->second.applied_at), latest->second.applied_by));
         }
@@ -287,6 +286,12 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
         }
         out << fmt::format("{:<{}}  {:<{}}  {:<10}  {:<11}  {}\n", entry.id, id_width, entry.name, name_width,
                            to_string(entry.phase), entry.status, note);
+    }
+    if (!report.file_errors.empty()) {
+        out << "\nUnreadable migration files:\n";
+        for (const std::string& error : report.file_errors) {
+            out << indent(error, "  ");
+        }
     }
     if (!report.problems.empty()) {
         out << "\nProblems:\n";
@@ -320,7 +325,15 @@ nlohmann::json error_to_json(const std::exception& error) {
     return item;
 }
 
+void TextRunObserver::print_header() {
+    if (!m_header_printed) {
+        m_out << m_header << "\n";
+        m_header_printed = true;
+    }
+}
+
 void TextRunObserver::phase_started(const PhaseRun& run) {
+    print_header();
     m_open = true;
     m_backfills.clear();
     m_last_progress = std::chrono::steady_clock::now();
@@ -377,12 +390,9 @@ void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
 }
 
 void JsonRunObserver::phase_started(const PhaseRun& run) {
-    m_current = {{"migration", run.migration->id},
-                 {"name", run.migration->name},
-                 {"phase", to_string(run.phase)},
-                 {"direction", to_string(run.direction)},
-                 {"steps", run.actions.size()},
-                 {"backfill", nlohmann::json::array()}};
+    m_current = {{"migration", run.migration->id}, {"name", run.migration->name},
+                 {"phase", to_string(run.phase)},  {"direction", to_string(run.direction)},
+                 {"steps", run.actions.size()},    {"backfill", nlohmann::json::array()}};
 }
 
 void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {

@@ -4,9 +4,10 @@
 
 #include <chrono>
 #include <iosfwd>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/settings.hpp"
 #include "engine/project.hpp"
@@ -28,16 +29,20 @@ nlohmann::json error_to_json(const std::exception& error);
 
 // Reports a run as it happens: a line per phase, and a backfill line every few seconds.
 class TextRunObserver final : public RunObserver {
-public:
-    explicit TextRunObserver(std::ostream& out) : m_out(out) {}
+  public:
+    // `header` is printed before the first phase starts, or by print_header().
+    TextRunObserver(std::ostream& out, std::string header) : m_out(out), m_header(std::move(header)) {}
+    void print_header();
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
     // Ends the line of a phase that threw, if one is open.
     void phase_failed();
 
-private:
+  private:
     std::ostream& m_out;
+    std::string m_header;
+    bool m_header_printed = false;
     std::chrono::steady_clock::time_point m_last_progress{};
     std::vector<BackfillProgress> m_backfills;  // of the running phase, latest per step
     bool m_open = false;
@@ -45,14 +50,14 @@ private:
 
 // Collects a run into one JSON document, printed at the end (also after a failure).
 class JsonRunObserver final : public RunObserver {
-public:
+  public:
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
 
     nlohmann::json document(const Settings& settings, const std::string& operation) const;
 
-private:
+  private:
     nlohmann::json m_phases = nlohmann::json::array();
     nlohmann::json m_current;
 };

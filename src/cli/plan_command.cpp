@@ -7,12 +7,14 @@
 namespace migrate {
 
 CLI::App* setup_plan(CLI::App& app, PlanOptions& options) {
-    CLI::App* command = app.add_subcommand(
-        "plan", "Show, per migration and phase, the SQL that 'apply' would run now; writes nothing");
-    command->add_option("--phase,-p", options.phase,
-                        "Plan every pending phase up to and including this one: expand, backfill, contract or all "
-                        "(default: all)");
-    command->add_option("--to", options.to, "Only migrations up to and including this id");
+    CLI::App* command =
+        app.add_subcommand("plan", "Show, per migration and phase, the SQL that 'apply' would run now; writes nothing");
+    command
+        ->add_option("--phase,-p", options.phase,
+                     "Plan every pending phase up to and including this one: expand, backfill, contract or all "
+                     "(default: all)")
+        ->type_name("PHASE");
+    command->add_option("--to", options.to, "Only migrations up to and including this id")->type_name("ID");
     return command;
 }
 

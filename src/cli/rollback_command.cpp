@@ -9,11 +9,13 @@ CLI::App* setup_rollback(CLI::App& app, RollbackOptions& options) {
         "rollback",
         "Undo the latest applied phase that has steps (and any empty phases applied after it) by running "
         "its downs in reverse order; --to and --phase undo more");
-    command->add_option("--phase,-p", options.phase,
-                        "Undo every applied phase of this kind and the later kinds: contract, backfill or expand "
-                        "('expand' undoes everything)");
-    command->add_option("--to", options.to,
-                        "Undo every phase of the migrations numbered above this id (0 undoes all)");
+    command
+        ->add_option("--phase,-p", options.phase,
+                     "Undo every applied phase of this kind and the later kinds: contract, backfill or expand "
+                     "('expand' undoes everything)")
+        ->type_name("PHASE");
+    command->add_option("--to", options.to, "Undo every phase of the migrations numbered above this id (0 undoes all)")
+        ->type_name("ID");
     command->add_flag("--dry-run", options.dry_run, "Print the plan instead of running it");
     return command;
 }
@@ -26,10 +28,10 @@ int run_rollback(const RollbackOptions& options, const CommonOptions& common) {
     }
     request.to = parse_migration_id(options.to, "--to");
     Project project(project_settings(settings));
-    return run_phase_command(settings, options.dry_run,
-                             {"rollback", "Nothing to roll back.", "Rolled back",
-                              [&] { return project.plan_rollback(request); },
-                              [&](RunObserver& observer) { return project.rollback(request, observer); }});
+    return run_phase_command(
+        settings, options.dry_run,
+        {"rollback", "Nothing to roll back.", "Rolled back", [&] { return project.plan_rollback(request); },
+         [&](RunObserver& observer) { return project.rollback(request, observer); }});
 }
 
 }  // namespace migrate

@@ -1,8 +1,8 @@
 #include "cli/run_phases.hpp"
 
-#include <fmt/format.h>
-
 #include <iostream>
+
+#include <fmt/format.h>
 
 #include "cli/cli_support.hpp"
 #include "cli/output.hpp"
@@ -35,11 +35,11 @@ int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand
         print_json(observer.document(settings, command.operation));
         return 0;
     }
-    std::cout << fmt::format("{}: {} on {}\n", command.operation, settings.dir.string(),
-                             require_url(settings).redacted());
-    TextRunObserver observer(std::cout);
+    TextRunObserver observer(std::cout, fmt::format("{}: {} on {}", command.operation, settings.dir.string(),
+                                                    require_url(settings).redacted()));
     try {
         Plan plan = command.run(observer);
+        observer.print_header();
         if (plan.runs.empty()) {
             std::cout << command.nothing_to_do << "\n";
         } else {

@@ -1,7 +1,6 @@
 #include "cli/settings.hpp"
 
 #include <fmt/format.h>
-
 #include <toml++/toml.h>
 
 #include "support/error.hpp"
@@ -20,15 +19,17 @@ struct ConfigFile {
     fs::path path;
     std::optional<std::string> database_url;
     std::optional<std::string> dir;
-    std::optional<std::string> lock_wait;
-    std::optional<std::string> lock_timeout;
-    std::optional<std::int64_t> batch_size;
+    std::optional<Duration> lock_wait;
+    std::optional<Duration> lock_timeout;
+    std::optional<int> batch_size;
 };
 
 Error config_error(const fs::path& path, const toml::source_region& at, const std::string& message) {
     return input_error(path.string(), static_cast<int>(at.begin.line), static_cast<int>(at.begin.column), message);
 }
 
+// Every value is checked here, where its line is known, so a mistake in the file is reported
+// at its place in the file.
 ConfigFile read_config(const fs::path& path) {
     ConfigFile config;
     config.path = path;
@@ -46,19 +47,33 @@ ConfigFile read_config(const fs::path& path) {
             }
             return node.as_string()->get();
         };
+        auto duration = [&, &node = node]() {
+            std::string value = text();
+            try {
+                return parse_duration(value, name);
+            } catch (const Error& e) {
+                throw config_error(path, node.source(), e.what());
+            }
+        };
         if (name == "database_url") {
             config.database_url = text();
         } else if (name == "dir") {
             config.dir = text();
         } else if (name == "lock_wait") {
-            config.lock_wait = text();
+            config.lock_wait = duration();
         } else if (name == "lock_timeout") {
-            config.lock_timeout = text();
+            config.lock_timeout = duration();
         } else if (name == "batch_size") {
             if (!node.is_integer()) {
                 throw config_error(path, node.source(), "'batch_size' must be an integer");
             }
-            config.batch_size = node.as_integer()->get();
+            std::int64_t value = node.as_integer()->get();
+            if (value < 1 || value > max_batch_size) {
+                throw config_error(
+                    path, node.source(),
+                    fmt::format("'batch_size' is {}; it must be between 1 and {}", value, max_batch_size));
+            }
+            config.batch_size = static_cast<int>(value);
         } else {
             throw config_error(path, key.source(),
                                fmt::format("unknown key '{}' (allowed: database_url, dir, lock_wait, lock_timeout, "
@@ -72,29 +87,30 @@ ConfigFile read_config(const fs::path& path) {
 }  // namespace
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
-    app.add_option("--database-url,-u", options.database_url,
-                   "Target database, e.g. sqlite:app.db [env: MIGRATE_DATABASE_URL]")
+    app.add_option("--database-url,-u", options.database_url, "Target database, e.g. sqlite:app.db")
         ->envname("MIGRATE_DATABASE_URL")
+        ->type_name("URL")
         ->group("Common options");
-    app.add_option("--dir,-d", options.dir,
-                   "Folder of migration files (default: migrations) [env: MIGRATE_DIR]")
+    app.add_option("--dir,-d", options.dir, "Folder of migration files (default: migrations)")
         ->envname("MIGRATE_DIR")
+        ->type_name("DIR")
         ->group("Common options");
-    app.add_option("--config,-c", options.config,
-                   "Config file (default: ./migrate.toml if present) [env: MIGRATE_CONFIG]")
+    app.add_option("--config,-c", options.config, "Config file (default: ./migrate.toml if present)")
         ->envname("MIGRATE_CONFIG")
+        ->type_name("FILE")
         ->group("Common options");
-    app.add_option("--format,-f", options.format, "Output format: text or json (default: text)")
+    app.add_option("--format,-f", options.format, "Output format (default: text)")
+        ->type_name("text|json")
         ->group("Common options");
     app.add_option("--lock-wait", options.lock_wait,
-                   "How long to wait for another migrate on the same database, e.g. 30s (default: 10s) "
-                   "[env: MIGRATE_LOCK_WAIT]")
+                   "How long to wait for another migrate working on the same database, e.g. 30s (default: 10s)")
         ->envname("MIGRATE_LOCK_WAIT")
+        ->type_name("DURATION")
         ->group("Common options");
     app.add_option("--lock-timeout", options.lock_timeout,
-                   "How long one statement may wait for a table lock held by the application, e.g. 2s "
-                   "(default: 2s) [env: MIGRATE_LOCK_TIMEOUT]")
+                   "How long one statement may wait for a lock held by the application, e.g. 2s (default: 2s)")
         ->envname("MIGRATE_LOCK_TIMEOUT")
+        ->type_name("DURATION")
         ->group("Common options");
 }
 
@@ -132,40 +148,31 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
         settings.dir = options.dir;
     } else if (config && config->dir) {
         // A dir in the config file is relative to the file, so the config works from anywhere.
-        settings.dir = fs::path(*config->dir).is_absolute() ? fs::path(*config->dir)
-                                                            : config->path.parent_path() / *config->dir;
+        settings.dir =
+            fs::path(*config->dir).is_absolute() ? fs::path(*config->dir) : config->path.parent_path() / *config->dir;
     } else {
         settings.dir = "migrations";
     }
 
-    auto duration = [&](const std::string& given, const std::optional<std::string>& configured, const char* option,
-                        const char* key, const char* fallback) {
+    auto duration = [](const std::string& given, const std::optional<Duration>& configured, const char* option,
+                       const char* fallback) {
         if (!given.empty()) {
             return parse_duration(given, option);
         }
-        if (config && configured) {
-            return parse_duration(*configured, fmt::format("{} ({})", key, config->path.string()));
-        }
-        return parse_duration(fallback, option);
+        return configured ? *configured : parse_duration(fallback, option);
     };
-    settings.lock_wait = duration(options.lock_wait, config ? config->lock_wait : std::nullopt, "--lock-wait",
-                                  "lock_wait", "10s");
-    settings.lock_timeout = duration(options.lock_timeout, config ? config->lock_timeout : std::nullopt,
-                                     "--lock-timeout", "lock_timeout", "2s");
+    settings.lock_wait = duration(options.lock_wait, config ? config->lock_wait : std::nullopt, "--lock-wait", "10s");
+    settings.lock_timeout =
+        duration(options.lock_timeout, config ? config->lock_timeout : std::nullopt, "--lock-timeout", "2s");
 
-    std::int64_t batch = batch_size;
-    std::string batch_origin = "--batch-size";
-    if (batch == 0 && config && config->batch_size) {
-        batch = *config->batch_size;
-        batch_origin = fmt::format("batch_size ({})", config->path.string());
+    // The command line's value was range-checked by CLI11, the config file's by read_config.
+    if (batch_size > 0) {
+        settings.batch_size = batch_size;
+    } else if (config && config->batch_size) {
+        settings.batch_size = *config->batch_size;
+    } else {
+        settings.batch_size = default_batch_size;
     }
-    if (batch == 0) {
-        batch = default_batch_size;
-    }
-    if (batch < 1 || batch > 1'000'000) {
-        throw Error(ErrorKind::usage, fmt::format("{}: {} is out of range (1 to 1000000)", batch_origin, batch));
-    }
-    settings.batch_size = static_cast<int>(batch);
     return settings;
 }
 

@@ -3,17 +3,19 @@
 // built-in defaults.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "engine/project.hpp"
 
 namespace migrate {
 
 enum class OutputFormat { text, json };
+
+inline constexpr int max_batch_size = 1'000'000;
 
 // Raw values as parsed; empty means "not given".
 struct CommonOptions {
@@ -41,7 +43,8 @@ struct Settings {
 };
 
 // Resolves the options; reads the config file. `batch_size` is the command's own option
-// (0 when not given). Throws Error(usage) or Error(input) naming the option or file line.
+// (0 when not given; CLI11 refuses 0 on the command line). Throws Error(usage) or Error(input) naming the option or
+// file line.
 Settings resolve_settings(const CommonOptions& options, int batch_size = 0);
 
 // The database URL, or Error(usage) saying how to give one.

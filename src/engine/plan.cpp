@@ -1,9 +1,9 @@
 #include "engine/plan.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <map>
+
+#include <fmt/format.h>
 
 #include "engine/state_machine.hpp"
 #include "support/error.hpp"
@@ -36,7 +36,7 @@ void require_known_id(const std::vector<Migration>& migrations, std::uint64_t nu
             return;
         }
     }
-    throw Error(ErrorKind::usage, fmt::format("--to {}: no migration has that id", number), {},
+    throw Error(ErrorKind::usage, fmt::format("--to {}: no migration is numbered {}", number, number), {},
                 "run 'migrate status' to list the ids");
 }
 
@@ -129,7 +129,8 @@ std::vector<Problem> check_consistency(const std::vector<Migration>& migrations,
     for (const auto& [id, record] : state.migrations) {
         auto it = by_id.find(id);
         if (it == by_id.end()) {
-            problems.push_back({Problem::Kind::missing_file, id,
+            problems.push_back({Problem::Kind::missing_file,
+                                id,
                                 fmt::format("{}_{} is {} in the database but its file is missing", id, record.name,
                                             to_string(record.phase)),
                                 {}});
@@ -151,7 +152,8 @@ std::vector<Problem> check_consistency(const std::vector<Migration>& migrations,
     }
     for (const Migration& migration : migrations) {
         if (state.migrations.count(migration.id) == 0 && migration.number < highest_applied) {
-            problems.push_back({Problem::Kind::out_of_order, migration.id,
+            problems.push_back({Problem::Kind::out_of_order,
+                                migration.id,
                                 fmt::format("{} is new but numbered below {}, which is already applied; renumber it "
                                             "above {}",
                                             migration.path.string(), highest_label, highest_label),
@@ -179,11 +181,21 @@ void require_consistent(const std::vector<Migration>& migrations, const StateSna
     throw Error(ErrorKind::state, message);
 }
 
-Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& state, const ApplyRequest& request,
-                const Dialect& dialect) {
+void check_request(const std::vector<Migration>& migrations, const ApplyRequest& request) {
     if (request.to) {
         require_known_id(migrations, *request.to, false);
     }
+}
+
+void check_request(const std::vector<Migration>& migrations, const RollbackRequest& request) {
+    if (request.to) {
+        require_known_id(migrations, *request.to, true);
+    }
+}
+
+Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& state, const ApplyRequest& request,
+                const Dialect& dialect) {
+    check_request(migrations, request);
     Ledger ledger = make_ledger(migrations, state);
     Plan plan;
     for (Phase phase : all_phases) {
@@ -208,11 +220,9 @@ Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& s
     return plan;
 }
 
-Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot& state,
-                   const RollbackRequest& request, const Dialect& dialect) {
-    if (request.to) {
-        require_known_id(migrations, *request.to, true);
-    }
+Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot& state, const RollbackRequest& request,
+                   const Dialect& dialect) {
+    check_request(migrations, request);
     std::map<std::string, std::size_t> index_of;
     for (std::size_t i = 0; i < migrations.size(); ++i) {
         index_of[migrations[i].id] = i;
@@ -251,10 +261,12 @@ Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot
     if (!request.to && !request.phase) {
         // The latest phase that changed something, with the empty phases applied after it (they
         // are in the way, and undoing only them would do nothing the user could see).
-        auto changed = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& c) {
-            return migrations[c.index].step_count(c.phase) > 0;
-        });
-        candidates.erase(changed == candidates.end() ? changed : changed + 1, candidates.end());
+        auto changed = std::find_if(candidates.begin(), candidates.end(),
+                                    [&](const Candidate& c) { return migrations[c.index].step_count(c.phase) > 0; });
+        // When no applied phase has steps, the latest one alone.
+        std::size_t keep = changed == candidates.end() ? 1 : static_cast<std::size_t>(changed - candidates.begin()) + 1;
+        candidates.erase(candidates.begin() + static_cast<std::ptrdiff_t>(std::min(keep, candidates.size())),
+                         candidates.end());
     }
     Ledger ledger = make_ledger(migrations, state);
     Plan plan;

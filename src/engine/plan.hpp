@@ -45,8 +45,8 @@ struct Plan {
 };
 
 struct ApplyRequest {
-    Phase through = Phase::contract;      // apply every pending phase up to and including this one
-    std::optional<std::uint64_t> to;      // only migrations numbered at most this
+    Phase through = Phase::contract;  // apply every pending phase up to and including this one
+    std::optional<std::uint64_t> to;  // only migrations numbered at most this
 };
 
 struct RollbackRequest {
@@ -68,9 +68,13 @@ std::vector<Problem> check_consistency(const std::vector<Migration>& migrations,
 // Throws Error(state) listing every problem when there are any.
 void require_consistent(const std::vector<Migration>& migrations, const StateSnapshot& state);
 
+// Refuse requests that name no migration, before anything is opened. Throw Error(usage).
+void check_request(const std::vector<Migration>& migrations, const ApplyRequest& request);
+void check_request(const std::vector<Migration>& migrations, const RollbackRequest& request);
+
 Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& state, const ApplyRequest& request,
                 const Dialect& dialect);
-Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot& state,
-                   const RollbackRequest& request, const Dialect& dialect);
+Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot& state, const RollbackRequest& request,
+                   const Dialect& dialect);
 
 }  // namespace migrate

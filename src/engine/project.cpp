@@ -63,6 +63,7 @@ Plan Project::plan_rollback(const RollbackRequest& request) {
 Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
     // Bad files are reported before anything is locked or created.
     const std::vector<Migration>& all = migrations();
+    check_request(all, request);
     Session session = open_for_writing();
     StateStore store(m_dialect, *session.connection);
     store.initialize();
@@ -75,6 +76,10 @@ Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
 
 Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
     const std::vector<Migration>& all = migrations();
+    check_request(all, request);
+    if (!m_dialect.database_exists(m_settings.url)) {
+        return {};  // nothing was ever applied there; do not create it
+    }
     Session session = open_for_writing();
     StateStore store(m_dialect, *session.connection);
     store.initialize();

@@ -22,7 +22,7 @@ struct ProjectSettings {
 };
 
 class Project {
-public:
+  public:
     explicit Project(ProjectSettings settings);
 
     const ProjectSettings& settings() const { return m_settings; }
@@ -45,7 +45,7 @@ public:
     Plan apply(const ApplyRequest& request, RunObserver& observer);
     Plan rollback(const RollbackRequest& request, RunObserver& observer);
 
-private:
+  private:
     struct Session;
     Session open_for_writing();
 

@@ -1,8 +1,8 @@
 #include "engine/runner.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
+
+#include <fmt/format.h>
 
 #include "support/error.hpp"
 
@@ -50,8 +50,8 @@ void Runner::run(const Plan& plan) {
             record_failure(run, e.what());
             throw;
         }
-        m_observer.phase_finished(
-            run, std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started));
+        m_observer.phase_finished(run,
+                                  std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started));
     }
 }
 

@@ -13,7 +13,7 @@ namespace migrate {
 
 // What a run reports as it goes; the CLI renders it as text or JSON.
 class RunObserver {
-public:
+  public:
     virtual ~RunObserver() = default;
     virtual void phase_started(const PhaseRun& run) = 0;
     virtual void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) = 0;
@@ -28,7 +28,7 @@ struct RunOptions {
 };
 
 class Runner {
-public:
+  public:
     Runner(const Dialect& dialect, Connection& connection, StateStore& store, RunObserver& observer, RunOptions options)
         : m_dialect(dialect),
           m_connection(connection),
@@ -40,7 +40,7 @@ public:
     // migration, phase, step and file position added to the message.
     void run(const Plan& plan);
 
-private:
+  private:
     void run_in_one_transaction(const PhaseRun& run);
     void run_step_by_step(const PhaseRun& run);
     void run_backfill(const PhaseRun& run);

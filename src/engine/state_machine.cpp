@@ -26,9 +26,8 @@ std::optional<std::string> why_not_apply(const Ledger& ledger, std::size_t index
             return std::nullopt;
         case Phase::backfill:
             if (state != PhaseState::expanded) {
-                return state == PhaseState::pending
-                           ? fmt::format("backfill of {} needs its expand first", label)
-                           : fmt::format("{} is already {}", label, to_string(state));
+                return state == PhaseState::pending ? fmt::format("backfill of {} needs its expand first", label)
+                                                    : fmt::format("{} is already {}", label, to_string(state));
             }
             return std::nullopt;
         case Phase::contract:
@@ -66,8 +65,8 @@ std::optional<std::string> why_not_rollback(const Ledger& ledger, std::size_t in
             return std::nullopt;
         case Phase::contract:
             if (has_next && ledger.states[index + 1] == PhaseState::contracted) {
-                return fmt::format("rolling back the contract of {} needs the contract of {} rolled back first",
-                                   label, ledger.labels[index + 1]);
+                return fmt::format("rolling back the contract of {} needs the contract of {} rolled back first", label,
+                                   ledger.labels[index + 1]);
             }
             return std::nullopt;
     }

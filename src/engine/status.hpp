@@ -25,8 +25,9 @@ struct StatusEntry {
 struct StatusReport {
     bool database_exists = false;
     bool initialized = false;
-    std::vector<StatusEntry> entries;  // in migration order
-    std::vector<Problem> problems;     // all of them, also found in the entries
+    std::vector<StatusEntry> entries;      // in migration order
+    std::vector<Problem> problems;         // all of them, also found in the entries
+    std::vector<std::string> file_errors;  // migration files that could not be loaded
 };
 
 StatusReport build_status(const std::vector<Migration>& migrations, const StateSnapshot& state);

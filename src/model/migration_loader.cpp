@@ -1,13 +1,13 @@
 #include "model/migration_loader.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "model/sql_migration.hpp"
 #include "model/toml_migration.hpp"
@@ -70,7 +70,7 @@ Migration load_migration_file(const fs::path& path) {
     return parse_migration(path, content.str());
 }
 
-std::vector<Migration> load_migration_directory(const fs::path& dir) {
+DirectoryLoad scan_migration_directory(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
         throw Error(ErrorKind::input, fmt::format("migrations directory '{}' does not exist", dir.string()), {},
@@ -87,8 +87,9 @@ std::vector<Migration> load_migration_directory(const fs::path& dir) {
     }
     std::sort(files.begin(), files.end());
 
-    std::vector<std::string> problems;
-    std::vector<Migration> migrations;
+    DirectoryLoad load;
+    std::vector<std::string>& problems = load.problems;
+    std::vector<Migration>& migrations = load.migrations;
     for (const fs::path& file : files) {
         try {
             migrations.push_back(load_migration_file(file));
@@ -105,10 +106,15 @@ std::vector<Migration> load_migration_directory(const fs::path& dir) {
                                            migrations[i - 1].path.filename().string()));
         }
     }
+    return load;
+}
+
+std::vector<Migration> load_migration_directory(const fs::path& dir) {
+    DirectoryLoad load = scan_migration_directory(dir);
+    const std::vector<std::string>& problems = load.problems;
     if (!problems.empty()) {
-        std::string message = problems.size() == 1
-                                  ? problems.front()
-                                  : fmt::format("{} problems in {}:", problems.size(), dir.string());
+        std::string message =
+            problems.size() == 1 ? problems.front() : fmt::format("{} problems in {}:", problems.size(), dir.string());
         if (problems.size() > 1) {
             for (const std::string& problem : problems) {
                 message += "\n  " + problem;
@@ -116,7 +122,7 @@ std::vector<Migration> load_migration_directory(const fs::path& dir) {
         }
         throw Error(ErrorKind::input, message);
     }
-    return migrations;
+    return std::move(load.migrations);
 }
 
 std::string next_migration_id(const std::vector<Migration>& migrations) {

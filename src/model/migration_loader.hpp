@@ -29,8 +29,16 @@ Migration load_migration_file(const std::filesystem::path& path);
 // Parses file content as if read from `path` (whose name gives id and format).
 Migration parse_migration(const std::filesystem::path& path, std::string content);
 
-// Every migration file in `dir`, ordered by number. Files that are neither .toml nor .sql, and
-// hidden files, are ignored. All problems across all files are reported in one Error(input).
+struct DirectoryLoad {
+    std::vector<Migration> migrations;  // the files that loaded, ordered by number
+    std::vector<std::string> problems;  // one message per bad file or duplicate id
+};
+
+// Every migration file in `dir`. Files that are neither .toml nor .sql, and hidden files, are
+// ignored. Throws Error(input) only when `dir` is not a directory.
+DirectoryLoad scan_migration_directory(const std::filesystem::path& dir);
+
+// As scan_migration_directory, but all problems across all files are one Error(input).
 std::vector<Migration> load_migration_directory(const std::filesystem::path& dir);
 
 // Next free id for `migrate new`: one above the highest, zero-padded to the widest id seen

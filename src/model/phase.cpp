@@ -28,7 +28,9 @@ std::string_view to_string(PhaseState state) {
     return "?";
 }
 
-std::string_view to_string(Direction direction) { return direction == Direction::up ? "up" : "down"; }
+std::string_view to_string(Direction direction) {
+    return direction == Direction::up ? "up" : "down";
+}
 
 std::optional<Phase> parse_phase(std::string_view text) {
     for (Phase phase : all_phases) {

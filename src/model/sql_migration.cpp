@@ -1,9 +1,9 @@
 #include "model/sql_migration.hpp"
 
-#include <fmt/format.h>
-
 #include <regex>
 #include <sstream>
+
+#include <fmt/format.h>
 
 #include "support/error.hpp"
 #include "support/sql_lexer.hpp"
@@ -13,8 +13,8 @@ namespace migrate {
 namespace {
 
 struct Section {
-    std::string kind;    // expand, backfill, contract
-    bool down = false;   // a ":down" section
+    std::string kind;   // expand, backfill, contract
+    bool down = false;  // a ":down" section
     std::vector<std::string> flags;
     int marker_line = 0;
     std::string body;  // the lines after the marker, up to the next marker
@@ -26,7 +26,7 @@ bool blank_or_comment(std::string_view body) {
 }
 
 class SqlReader {
-public:
+  public:
     SqlReader(const std::string& file, Migration& migration) : m_file(file), m_migration(migration) {}
 
     void read(const std::string& content) {
@@ -38,6 +38,9 @@ public:
         int number = 0;
         while (std::getline(lines, line)) {
             ++number;
+            if (!line.empty() && line.back() == '\r') {
+                line.pop_back();  // files written on Windows
+            }
             std::smatch match;
             if (!std::regex_match(line, match, marker)) {
                 std::string& body = sections.empty() ? preamble : sections.back().body;
@@ -63,14 +66,14 @@ public:
                                               kind));
             }
             if (!modifier.empty() && modifier != "down") {
-                throw input_error(m_file, number, 1,
-                                  fmt::format("unknown marker 'migrate:{}:{}' (only ':down' may follow a phase)",
-                                              kind, modifier));
+                throw input_error(
+                    m_file, number, 1,
+                    fmt::format("unknown marker 'migrate:{}:{}' (only ':down' may follow a phase)", kind, modifier));
             }
             Section section{kind, modifier == "down", split_words(rest), number, {}};
             for (const std::string& flag : section.flags) {
-                bool allowed = !section.down && kind != "backfill" &&
-                               (flag == "irreversible" || flag == "irreversible_data");
+                bool allowed =
+                    !section.down && kind != "backfill" && (flag == "irreversible" || flag == "irreversible_data");
                 if (!allowed) {
                     throw input_error(m_file, number, 1,
                                       fmt::format("unknown option '{}' on marker 'migrate:{}{}'", flag, kind,
@@ -92,7 +95,7 @@ public:
         build_steps(sections);
     }
 
-private:
+  private:
     static std::string trim(const std::string& text) {
         std::size_t start = text.find_first_not_of(" \t\r");
         if (start == std::string::npos) {
@@ -130,8 +133,9 @@ private:
             std::string key = word.substr(0, eq);
             std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
             if (eq == std::string::npos || value.empty()) {
-                throw input_error(m_file, line, 1,
-                                  fmt::format("'-- migrate:requires' expects app=NAME min_version=X.Y.Z, got '{}'", word));
+                throw input_error(
+                    m_file, line, 1,
+                    fmt::format("'-- migrate:requires' expects app=NAME min_version=X.Y.Z, got '{}'", word));
             }
             if (key == "app") {
                 requirement.app = value;
@@ -145,8 +149,9 @@ private:
                 requirement.min_version = *version;
                 has_version = true;
             } else {
-                throw input_error(m_file, line, 1,
-                                  fmt::format("'-- migrate:requires': unknown key '{}' (allowed: app, min_version)", key));
+                throw input_error(
+                    m_file, line, 1,
+                    fmt::format("'-- migrate:requires': unknown key '{}' (allowed: app, min_version)", key));
             }
         }
         if (!has_app || !has_version) {
@@ -159,8 +164,8 @@ private:
     void build_steps(const std::vector<Section>& sections) {
         for (std::size_t i = 0; i < sections.size(); ++i) {
             const Section& section = sections[i];
-            std::string label = fmt::format("'-- migrate:{}{}' at line {}", section.kind,
-                                            section.down ? ":down" : "", section.marker_line);
+            std::string label = fmt::format("'-- migrate:{}{}' at line {}", section.kind, section.down ? ":down" : "",
+                                            section.marker_line);
             if (blank_or_comment(section.body)) {
                 throw input_error(m_file, section.marker_line, 1, fmt::format("{} has no SQL", label));
             }
@@ -173,9 +178,9 @@ private:
             if (i + 1 < sections.size() && sections[i + 1].down && sections[i + 1].kind == section.kind) {
                 down = &sections[i + 1];
                 if (blank_or_comment(down->body)) {
-                    throw input_error(m_file, down->marker_line, 1,
-                                      fmt::format("'-- migrate:{}:down' at line {} has no SQL", section.kind,
-                                                  down->marker_line));
+                    throw input_error(
+                        m_file, down->marker_line, 1,
+                        fmt::format("'-- migrate:{}:down' at line {} has no SQL", section.kind, down->marker_line));
                 }
                 ++i;
             }
@@ -200,9 +205,9 @@ private:
                               fmt::format("{}: irreversible and irreversible_data exclude each other", label));
         }
         if (step.irreversible && down != nullptr) {
-            throw input_error(m_file, down->marker_line, 1,
-                              fmt::format("{} is marked irreversible but has a ':down' section; remove one of them",
-                                          label));
+            throw input_error(
+                m_file, down->marker_line, 1,
+                fmt::format("{} is marked irreversible but has a ':down' section; remove one of them", label));
         }
         if (!step.irreversible && down == nullptr) {
             throw input_error(m_file, section.marker_line, 1,
@@ -238,19 +243,24 @@ private:
         if (!tokens.front().is_word("UPDATE")) {
             throw fail(tokens.front(), "a backfill section holds one 'UPDATE table SET ... WHERE ...' statement");
         }
+        // The table is one name, optionally schema-qualified: an alias or ONLY would not survive
+        // being put into the batch queries, so they are refused here rather than at run time.
         std::size_t k = 1;
         std::string table;
         while (k < tokens.size() && !tokens[k].is_word("SET")) {
             const Token& t = tokens[k];
             bool name = t.kind == TokenKind::word || t.kind == TokenKind::quoted_identifier;
             bool dot = t.kind == TokenKind::punct && t.text == ".";
-            if (!name && !dot) {
-                throw fail(t, fmt::format("unexpected '{}' in the backfill's table name", t.text));
+            bool expect_name = table.empty() || table.back() == '.';
+            if ((expect_name && !name) || (!expect_name && !dot)) {
+                throw fail(t, fmt::format("unexpected '{}' after UPDATE: a backfill names one table, without "
+                                          "an alias or ONLY (write UPDATE table SET ... WHERE ...)",
+                                          t.text));
             }
             table += t.text;
             ++k;
         }
-        if (table.empty() || k >= tokens.size()) {
+        if (table.empty() || table.back() == '.' || k >= tokens.size()) {
             throw fail(tokens.front(), "backfill UPDATE needs a table name and a SET clause");
         }
         std::size_t set_begin = k + 1;
@@ -276,8 +286,9 @@ private:
             }
         }
         if (where_at == 0) {
-            throw fail(tokens.front(), "backfill UPDATE needs a WHERE clause that matches the rows still to do "
-                                       "(the backfill is done when no row matches it)");
+            throw fail(tokens.front(),
+                       "backfill UPDATE needs a WHERE clause that matches the rows still to do "
+                       "(the backfill is done when no row matches it)");
         }
         if (where_at == set_begin || where_at + 1 >= tokens.size()) {
             throw fail(tokens[where_at], "backfill UPDATE has an empty SET or WHERE clause");

@@ -1,8 +1,8 @@
 #include "model/toml_migration.hpp"
 
-#include <fmt/format.h>
-
 #include <set>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "support/error.hpp"
@@ -40,7 +40,7 @@ SourceLocation location_of(const toml::source_region& region) {
 }
 
 class TomlReader {
-public:
+  public:
     TomlReader(const std::string& file, Migration& migration) : m_file(file), m_migration(migration) {}
 
     void read(const std::string& content) {
@@ -69,17 +69,19 @@ public:
             }
         }
         if (m_migration.expand.empty() && m_migration.backfill.empty() && m_migration.contract.empty()) {
-            throw input_error(m_file, 1, 1, "migration has no steps: add an [[expand]], [[backfill]] or [[contract]] step");
+            throw input_error(m_file, 1, 1,
+                              "migration has no steps: add an [[expand]], [[backfill]] or [[contract]] step");
         }
     }
 
-private:
+  private:
     Error error_at(const toml::node& node, const std::string& message) const {
         SourceLocation at = location_of(node.source());
         return input_error(m_file, at.line, at.column, message);
     }
 
-    Error unknown_key(const toml::key& key, const std::string& where, std::initializer_list<const char*> allowed) const {
+    Error unknown_key(const toml::key& key, const std::string& where,
+                      std::initializer_list<const char*> allowed) const {
         SourceLocation at = location_of(key.source());
         std::string list;
         for (const char* name : allowed) {
@@ -119,9 +121,8 @@ private:
     void for_each_step(const toml::node& node, const std::string& name, Fn&& fn) {
         const auto* array = node.as_array();
         if (array == nullptr || !array->is_array_of_tables()) {
-            std::string hint = name == "contract" && node.is_table()
-                                   ? " (put [contract.requires] after a [[contract]] step)"
-                                   : "";
+            std::string hint =
+                name == "contract" && node.is_table() ? " (put [contract.requires] after a [[contract]] step)" : "";
             throw error_at(node, fmt::format("{} must be an array of tables: write [[{}]]{}", name, name, hint));
         }
         std::size_t index = 0;
@@ -160,7 +161,8 @@ private:
             throw input_error(m_file, step.location.line, step.location.column, fmt::format("{}: missing 'up'", where));
         }
         if (step.irreversible && down_node != nullptr) {
-            throw error_at(*down_node, fmt::format("{}: marked irreversible but has a 'down'; remove one of them", where));
+            throw error_at(*down_node,
+                           fmt::format("{}: marked irreversible but has a 'down'; remove one of them", where));
         }
         if (!step.irreversible && down_node == nullptr) {
             throw input_error(m_file, step.location.line, step.location.column,

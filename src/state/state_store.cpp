@@ -1,8 +1,8 @@
 #include "state/state_store.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "support/clock.hpp"
@@ -64,8 +64,7 @@ void StateStore::initialize() {
     std::string text = m_dialect.state_column_type(StateColumn::text);
     std::string integer = m_dialect.state_column_type(StateColumn::integer);
     std::vector<std::string> ddl = {
-        fmt::format("CREATE TABLE IF NOT EXISTS {} (name {} PRIMARY KEY, value {} NOT NULL)", table("meta"), key,
-                    text),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (name {} PRIMARY KEY, value {} NOT NULL)", table("meta"), key, text),
         fmt::format("CREATE TABLE IF NOT EXISTS {} (id {k} PRIMARY KEY, name {t} NOT NULL, checksum {t} NOT NULL, "
                     "source_text {t} NOT NULL, phase {t} NOT NULL, status {t} NOT NULL, updated_at {t} NOT NULL)",
                     table("migrations"), fmt::arg("k", key), fmt::arg("t", text)),
@@ -81,10 +80,11 @@ void StateStore::initialize() {
                     "passes {i} NOT NULL, started_at {t} NOT NULL, updated_at {t} NOT NULL, completed {i} NOT NULL, "
                     "PRIMARY KEY (migration_id, step))",
                     table("backfills"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
-        fmt::format("CREATE TABLE IF NOT EXISTS {} (seq {i} PRIMARY KEY, occurred_at {t} NOT NULL, run_by {t} NOT NULL, "
-                    "run_on {t} NOT NULL, command {t} NOT NULL, migration_id {t}, phase {t}, direction {t}, "
-                    "outcome {t} NOT NULL, detail {t})",
-                    table("events"), fmt::arg("t", text), fmt::arg("i", integer)),
+        fmt::format(
+            "CREATE TABLE IF NOT EXISTS {} (seq {i} PRIMARY KEY, occurred_at {t} NOT NULL, run_by {t} NOT NULL, "
+            "run_on {t} NOT NULL, command {t} NOT NULL, migration_id {t}, phase {t}, direction {t}, "
+            "outcome {t} NOT NULL, detail {t})",
+            table("events"), fmt::arg("t", text), fmt::arg("i", integer)),
     };
     m_connection.begin();
     try {
@@ -95,8 +95,9 @@ void StateStore::initialize() {
         QueryResult version =
             m_connection.query(fmt::format("SELECT value FROM {} WHERE name = 'schema_version'", table("meta")));
         if (version.rows.empty()) {
-            m_connection.execute(fmt::format("INSERT INTO {} (name, value) VALUES ('schema_version', ?)", table("meta")),
-                                 {std::to_string(schema_version)});
+            m_connection.execute(
+                fmt::format("INSERT INTO {} (name, value) VALUES ('schema_version', ?)", table("meta")),
+                {std::to_string(schema_version)});
         } else if (value_to_int(version.rows[0][0]) > schema_version) {
             throw Error(ErrorKind::state,
                         fmt::format("the state store was written by a newer migrate (layout {}, this build reads {})",
@@ -318,12 +319,12 @@ void StateStore::append_event(Event event) {
         event.occurred_at = utc_timestamp();
     }
     auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
-    m_connection.execute(fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
-                                     "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                     table("events")),
-                         {event.seq, event.occurred_at, event.run_by, event.run_on, event.command,
-                          optional_text(event.migration_id), optional_text(event.phase),
-                          optional_text(event.direction), event.outcome, optional_text(event.detail)});
+    m_connection.execute(
+        fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
+                    "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    table("events")),
+        {event.seq, event.occurred_at, event.run_by, event.run_on, event.command, optional_text(event.migration_id),
+         optional_text(event.phase), optional_text(event.direction), event.outcome, optional_text(event.detail)});
 }
 
 }  // namespace migrate

@@ -70,7 +70,7 @@ struct StateSnapshot {
 };
 
 class StateStore {
-public:
+  public:
     // Version of the state tables' layout this build reads and writes.
     static constexpr int schema_version = 1;
 
@@ -100,7 +100,7 @@ public:
 
     void append_event(Event event);
 
-private:
+  private:
     std::string table(const char* name) const { return m_dialect.state_table(name); }
     void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
 

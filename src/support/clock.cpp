@@ -1,9 +1,9 @@
 #include "support/clock.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <ctime>
+
+#include <fmt/format.h>
 
 namespace migrate {
 

@@ -1,9 +1,9 @@
 #include "support/duration.hpp"
 
-#include <fmt/format.h>
-
 #include <cctype>
 #include <cstdint>
+
+#include <fmt/format.h>
 
 #include "support/error.hpp"
 
@@ -28,8 +28,8 @@ std::int64_t unit_milliseconds(std::string_view unit) {
 }
 
 Error bad_duration(std::string_view text, std::string_view what, std::string_view why) {
-    return Error(ErrorKind::usage, fmt::format("{}: invalid duration '{}': {}", what, text, why),
-                 {}, "write a number with a unit, e.g. 500ms, 2s, 1m30s or 1h");
+    return Error(ErrorKind::usage, fmt::format("{}: invalid duration '{}': {}", what, text, why), {},
+                 "write a number with a unit, e.g. 500ms, 2s, 1m30s or 1h");
 }
 
 }  // namespace
@@ -64,6 +64,9 @@ Duration parse_duration(std::string_view text, std::string_view what) {
         if (factor == 0) {
             throw bad_duration(text, what, fmt::format("unknown unit '{}' (use ms, s, m or h)", unit));
         }
+        if (number.size() > 15) {
+            throw bad_duration(text, what, "the number is too long");
+        }
         total += std::stod(std::string(number)) * static_cast<double>(factor);
     }
     if (total > 365.0 * 24 * 3'600'000) {
@@ -78,10 +81,14 @@ std::string format_duration(Duration duration) {
         return fmt::format("{}ms", ms);
     }
     if (ms < 60'000) {
-        if (ms % 1000 == 0) {
-            return fmt::format("{}s", ms / 1000);
+        std::string seconds = fmt::format("{}.{:03}", ms / 1000, ms % 1000);
+        while (seconds.back() == '0') {
+            seconds.pop_back();
         }
-        return fmt::format("{:.3g}s", static_cast<double>(ms) / 1000.0);
+        if (seconds.back() == '.') {
+            seconds.pop_back();
+        }
+        return seconds + "s";
     }
     std::string out;
     if (ms >= 3'600'000) {

@@ -17,12 +17,9 @@ enum class ErrorKind {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, std::string message, std::string code = {}, std::string hint = {})
-        : std::runtime_error(std::move(message)),
-          m_kind(kind),
-          m_code(std::move(code)),
-          m_hint(std::move(hint)) {}
+        : std::runtime_error(std::move(message)), m_kind(kind), m_code(std::move(code)), m_hint(std::move(hint)) {}
 
     ErrorKind kind() const { return m_kind; }
     // The database's own error identifier (SQLSTATE, MySQL error number, SQLite extended code).
@@ -30,7 +27,7 @@ public:
     // What the user can do about it; may be empty.
     const std::string& hint() const { return m_hint; }
 
-private:
+  private:
     ErrorKind m_kind;
     std::string m_code;
     std::string m_hint;

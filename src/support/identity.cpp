@@ -1,10 +1,10 @@
 #include "support/identity.hpp"
 
-#include <pwd.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdlib>
+
+#include <pwd.h>
+#include <unistd.h>
 
 namespace migrate {
 

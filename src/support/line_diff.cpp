@@ -1,9 +1,9 @@
 #include "support/line_diff.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace migrate {
 
@@ -49,12 +49,13 @@ std::vector<Edit> edit_script(const std::vector<std::string_view>& a, const std:
             edits.push_back({' ', i, j, a[i]});
             ++i;
             ++j;
-        } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-            edits.push_back({'+', i, j, b[j]});
-            ++j;
-        } else {
+        } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+            // On a tie the removal goes first, as diff and git print a changed line.
             edits.push_back({'-', i, j, a[i]});
             ++i;
+        } else {
+            edits.push_back({'+', i, j, b[j]});
+            ++j;
         }
     }
     return edits;
@@ -105,8 +106,9 @@ std::string unified_diff(std::string_view before, std::string_view after, std::s
             before_count += edits[t].op != '+';
             after_count += edits[t].op != '-';
         }
-        out += fmt::format("@@ -{},{} +{},{} @@\n", edits[start].before_line + 1, before_count,
-                           edits[start].after_line + 1, after_count);
+        // An empty side is numbered by the line before it, as diff -u does.
+        out += fmt::format("@@ -{},{} +{},{} @@\n", edits[start].before_line + (before_count > 0 ? 1 : 0), before_count,
+                           edits[start].after_line + (after_count > 0 ? 1 : 0), after_count);
         for (std::size_t t = start; t < stop; ++t) {
             out += fmt::format("{}{}\n", edits[t].op, edits[t].text);
         }

@@ -1,9 +1,9 @@
 #include "support/sha256.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <memory>
+
+#include <openssl/evp.h>
 
 #include "support/error.hpp"
 

@@ -1,8 +1,8 @@
 #include "support/sql_lexer.hpp"
 
-#include <fmt/format.h>
-
 #include <cctype>
+
+#include <fmt/format.h>
 
 namespace migrate {
 
@@ -18,10 +18,12 @@ bool word_char(char c) {
     return std::isalnum(u) || c == '_' || c == '$' || u >= 0x80;
 }
 
-bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool digit(char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 class Lexer {
-public:
+  public:
     explicit Lexer(std::string_view sql) : m_sql(sql) {}
 
     LexResult run() {
@@ -47,10 +49,8 @@ public:
         return result;
     }
 
-private:
-    char peek(std::size_t ahead = 0) const {
-        return m_pos + ahead < m_sql.size() ? m_sql[m_pos + ahead] : '\0';
-    }
+  private:
+    char peek(std::size_t ahead = 0) const { return m_pos + ahead < m_sql.size() ? m_sql[m_pos + ahead] : '\0'; }
 
     void advance(std::size_t n = 1) {
         for (std::size_t i = 0; i < n && m_pos < m_sql.size(); ++i) {
@@ -64,9 +64,7 @@ private:
         }
     }
 
-    void fail(std::string message, int line, int column) {
-        m_error = LexError{std::move(message), line, column};
-    }
+    void fail(std::string message, int line, int column) { m_error = LexError{std::move(message), line, column}; }
 
     void skip_space_and_comments() {
         while (m_pos < m_sql.size()) {
@@ -235,7 +233,9 @@ std::string Token::identifier() const {
     return out;
 }
 
-LexResult tokenize(std::string_view sql) { return Lexer(sql).run(); }
+LexResult tokenize(std::string_view sql) {
+    return Lexer(sql).run();
+}
 
 SplitResult split_statements(std::string_view sql) {
     LexResult lexed = tokenize(sql);
@@ -254,17 +254,32 @@ SplitResult split_statements(std::string_view sql) {
         current.clear();
         block_depth = 0;
     };
-    for (const Token& token : lexed.tokens) {
+    const std::vector<Token>& tokens = lexed.tokens;
+    for (std::size_t k = 0; k < tokens.size(); ++k) {
+        const Token& token = tokens[k];
         if (token.kind == TokenKind::punct && token.text == ";" && block_depth == 0) {
             flush();
             continue;
         }
         // Trigger and routine bodies hold ';' between BEGIN and END; CASE ... END nests inside.
+        // MySQL's END IF / END LOOP / END WHILE / END REPEAT close statements that opened no
+        // block, and END CASE closes its CASE: the word after END is consumed with it.
         if (!current.empty() && current.front().is_word("CREATE")) {
             if (token.is_word("BEGIN") || token.is_word("CASE")) {
                 ++block_depth;
-            } else if (token.is_word("END") && block_depth > 0) {
-                --block_depth;
+            } else if (token.is_word("END")) {
+                const Token* next = k + 1 < tokens.size() ? &tokens[k + 1] : nullptr;
+                bool closes_statement = next != nullptr && (next->is_word("IF") || next->is_word("LOOP") ||
+                                                            next->is_word("WHILE") || next->is_word("REPEAT"));
+                if (!closes_statement && block_depth > 0) {
+                    --block_depth;
+                }
+                if (next != nullptr && (closes_statement || next->is_word("CASE"))) {
+                    current.push_back(token);
+                    current.push_back(*next);
+                    ++k;
+                    continue;
+                }
             }
         }
         current.push_back(token);

@@ -17,7 +17,7 @@ enum class TokenKind {
     quoted_identifier,  // "x", `x`, [x]
     string,             // 'x', E'x', N'x', X'..', $tag$...$tag$
     number,
-    punct,              // one character: ( ) , ; . = < > + - * / etc.; "?" and "$1" too
+    punct,  // one character: ( ) , ; . = < > + - * / etc.; "?" and "$1" too
 };
 
 struct Token {

@@ -1,16 +1,18 @@
 #include "test_support.hpp"
 
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace migrate::testing {
 
@@ -143,18 +145,48 @@ int wait_for(pid_t pid) {
 }
 
 std::vector<std::vector<std::string>> sqlite_rows(const fs::path& db, const std::string& sql) {
-    SQLite::Database database(db.string(), SQLite::OPEN_READONLY, 5000);
-    SQLite::Statement statement(database, sql);
-    std::vector<std::vector<std::string>> rows;
-    while (statement.executeStep()) {
-        std::vector<std::string> row;
-        for (int i = 0; i < statement.getColumnCount(); ++i) {
-            SQLite::Column column = statement.getColumn(i);
-            row.push_back(column.isNull() ? "NULL" : column.getString());
+    // SQLite may answer BUSY without waiting when it meets a writer mid-commit; a user's reader
+    // retries, and so do the tests.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (true) {
+        try {
+            // Read-write, because after a killed writer the first reader must roll back its journal.
+            SQLite::Database database(db.string(), SQLite::OPEN_READWRITE, 5000);
+            SQLite::Statement statement(database, sql);
+            std::vector<std::vector<std::string>> rows;
+            while (statement.executeStep()) {
+                std::vector<std::string> row;
+                for (int i = 0; i < statement.getColumnCount(); ++i) {
+                    SQLite::Column column = statement.getColumn(i);
+                    row.push_back(column.isNull() ? "NULL" : column.getString());
+                }
+                rows.push_back(std::move(row));
+            }
+            return rows;
+        } catch (const SQLite::Exception& e) {
+            if (e.getErrorCode() != SQLITE_BUSY || std::chrono::steady_clock::now() > deadline) {
+                throw;
+            }
         }
-        rows.push_back(std::move(row));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    return rows;
+}
+
+std::optional<std::string> sqlite_try_value(const fs::path& db, const std::string& sql) {
+    try {
+        SQLite::Database database(db.string(), SQLite::OPEN_READWRITE, 0);
+        SQLite::Statement statement(database, sql);
+        if (!statement.executeStep()) {
+            return std::nullopt;
+        }
+        SQLite::Column column = statement.getColumn(0);
+        return column.isNull() ? "NULL" : column.getString();
+    } catch (const SQLite::Exception& e) {
+        if (e.getErrorCode() == SQLITE_BUSY) {
+            return std::nullopt;
+        }
+        throw;
+    }
 }
 
 std::string sqlite_value(const fs::path& db, const std::string& sql) {

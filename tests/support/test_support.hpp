@@ -2,19 +2,20 @@
 // child process, and reading SQLite databases the way a user would check them.
 #pragma once
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 namespace migrate::testing {
 
 // A fresh folder under the system temp dir, removed with everything in it on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -23,7 +24,7 @@ public:
     const std::filesystem::path& path() const { return m_path; }
     std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 
@@ -53,6 +54,9 @@ int wait_for(pid_t pid);
 
 // Rows of a query on a SQLite file, every value as text ("NULL" for NULL).
 std::vector<std::vector<std::string>> sqlite_rows(const std::filesystem::path& db, const std::string& sql);
+// The single value of a query, or nullopt when a writer holds the database right now: for
+// polling a database that a migrate process is writing to, without waiting on it.
+std::optional<std::string> sqlite_try_value(const std::filesystem::path& db, const std::string& sql);
 // The single value of a query that returns one row and one column.
 std::string sqlite_value(const std::filesystem::path& db, const std::string& sql);
 // Runs statements on a SQLite file.

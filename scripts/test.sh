@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The quick start's second command, and what CI runs: installs what is missing, builds with
+# warnings as errors, and runs every test suite through ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMIGRATE_WERROR=ON
+cmake --build build-test
+cd build-test
+ctest --output-on-failure --parallel "$(nproc)"

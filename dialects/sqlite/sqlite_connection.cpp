@@ -75,8 +75,14 @@ SqliteConnection::SqliteConnection(const std::filesystem::path& file, const Conn
                 std::to_string(e.getExtendedErrorCode()));
 }
 
+// Not retried: a script of several statements may have run some of them before SQLite said
+// BUSY, and running those again would repeat them.
 void SqliteConnection::execute_script(std::string_view sql) {
-    retry_busy([&] { return m_db.exec(std::string(sql)); });
+    try {
+        m_db.exec(std::string(sql));
+    } catch (const SQLite::Exception& e) {
+        throw translate(e);
+    }
 }
 
 std::int64_t SqliteConnection::execute(std::string_view sql, const std::vector<Value>& params) {
@@ -125,7 +131,7 @@ QueryResult SqliteConnection::query(std::string_view sql, const std::vector<Valu
 
 void SqliteConnection::begin() {
     // IMMEDIATE takes the write lock now, so a phase never fails half-way on a lock upgrade.
-    execute_script("BEGIN IMMEDIATE");
+    retry_busy([&] { return m_db.exec("BEGIN IMMEDIATE"); });
 }
 
 void SqliteConnection::commit() {

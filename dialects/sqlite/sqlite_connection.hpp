@@ -23,9 +23,10 @@ class SqliteConnection final : public Connection {
     void rollback() noexcept override;
 
   private:
-    // Runs `work`, retrying while SQLite reports SQLITE_BUSY outside a transaction until the lock
-    // timeout is spent: SQLite returns BUSY without calling its busy handler when a reader meets
-    // a writer mid-commit in rollback-journal mode, so the handler alone is not enough.
+    // Runs `work` (one statement), retrying while SQLite reports SQLITE_BUSY outside a
+    // transaction until the lock timeout is spent: in rollback-journal mode a reader can meet
+    // BUSY again and again while a writer commits back to back, and SQLite's own busy handler
+    // backs off so far that it gives up before the writer pauses.
     template <typename Work>
     auto retry_busy(Work&& work) -> decltype(work());
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "support/error.hpp"
+#include "support/redact.hpp"
 
 namespace migrate {
 
@@ -166,7 +167,8 @@ void Runner::record_failure(const PhaseRun& run, const std::string& message) noe
     // The failed phase has been rolled back; this separate transaction only adds to the log.
     // If even that fails (the database is gone), the error the user sees is the original one.
     try {
-        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "failed", message)); });
+        in_transaction(m_connection,
+                       [&] { m_store.append_event(make_event(run, "failed", redact_secrets(message))); });
     } catch (...) {
     }
 }

@@ -19,13 +19,14 @@ std::string placeholders(std::size_t count) {
 }  // namespace
 
 KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store,
-                               const Migration& migration, int step_index, BackfillOptions options)
+                               const Migration& migration, int step_index, BackfillSpec spec,
+                               BackfillOptions options)
     : m_dialect(dialect),
       m_connection(connection),
       m_store(store),
       m_migration(migration),
       m_step_index(step_index),
-      m_step(migration.backfill.at(static_cast<std::size_t>(step_index))),
+      m_step(std::move(spec)),
       m_options(options) {
     if (m_options.batch_size < 1) {
         throw Error(ErrorKind::usage, fmt::format("batch size must be at least 1, not {}", m_options.batch_size));

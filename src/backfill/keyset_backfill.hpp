@@ -14,6 +14,13 @@
 
 namespace migrate {
 
+// A backfill step's SQL for the dialect at hand.
+struct BackfillSpec {
+    std::string table;
+    std::string set;
+    std::string where;
+};
+
 struct BackfillOptions {
     int batch_size = 1000;
     // A pass walks the whole key range once. Rows written behind the cursor by concurrent
@@ -28,7 +35,7 @@ using BatchObserver = std::function<void(const BackfillProgress&)>;
 class KeysetBackfill {
   public:
     KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store, const Migration& migration,
-                   int step_index, BackfillOptions options);
+                   int step_index, BackfillSpec spec, BackfillOptions options);
 
     // Runs batches until no row matches `where`; returns the final progress (not yet marked
     // completed: the caller does that together with the phase transition).
@@ -47,7 +54,7 @@ class KeysetBackfill {
     StateStore& m_store;
     const Migration& m_migration;
     int m_step_index;
-    const BackfillStep& m_step;
+    BackfillSpec m_step;
     BackfillOptions m_options;
     std::vector<std::string> m_keys;  // quoted key columns
     std::string m_key_list;           // "a", "b"

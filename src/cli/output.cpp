@@ -50,7 +50,7 @@ std::string how_it_runs(const PhaseRun& run) {
     return "step by step";
 }
 
-std::string backfill_sql(const BackfillStep& step) {
+std::string backfill_sql(const BackfillSpec& step) {
     return fmt::format("UPDATE {} SET {} WHERE {}", step.table, step.set, step.where);
 }
 
@@ -120,10 +120,10 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
                                    {"transactional", action.traits.transactional},
                                    {"done", action.done}};
             if (action.kind == ActionKind::backfill) {
-                item["table"] = action.backfill->table;
-                item["set"] = action.backfill->set;
-                item["where"] = action.backfill->where;
-                item["sql"] = backfill_sql(*action.backfill);
+                item["table"] = action.backfill.table;
+                item["set"] = action.backfill.set;
+                item["where"] = action.backfill.where;
+                item["sql"] = backfill_sql(action.backfill);
                 item["batch_size"] = settings.batch_size;
             } else {
                 item["sql"] = action.sql;
@@ -179,7 +179,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
                                run.direction == Direction::down ? " down" : "", run.migration->path.string(),
                                action.location.line, note);
             if (action.kind == ActionKind::backfill) {
-                out << indent(backfill_sql(*action.backfill), "    ");
+                out << indent(backfill_sql(action.backfill), "    ");
                 out << fmt::format("    -- in batches of {} rows by primary key, until no row matches the WHERE\n",
                                    settings.batch_size);
             } else {

@@ -45,17 +45,37 @@ std::vector<int> completed(const StateSnapshot& state, const Migration& migratio
     return it == state.completed_steps.end() ? std::vector<int>{} : it->second;
 }
 
+// The text of `sql` for `dialect`, or an input error naming the step and how to add the text.
+std::string resolve(const Migration& migration, const SqlText& sql, const Dialect& dialect, const std::string& what,
+                    const std::string& field, const SourceLocation& at) {
+    if (const std::string* text = sql.for_dialect(dialect.name())) {
+        return *text;
+    }
+    std::string variants;
+    for (const std::string& name : sql.variants()) {
+        variants += (variants.empty() ? "" : ", ") + name;
+    }
+    throw input_error(migration.path.string(), at.line, at.column,
+                      fmt::format("{}: no {} for {} (there is one for {}); add {}.{} or {}.default", what, field,
+                                  dialect.name(), variants, field, dialect.name(), field));
+}
+
+std::string step_label(Phase phase, std::size_t index) { return fmt::format("{} step {}", to_string(phase), index + 1); }
+
 PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect) {
     PhaseRun run{&migration, phase, Direction::up, {}};
     std::vector<int> done = completed(state, migration, phase, Direction::up);
     if (phase == Phase::backfill) {
         for (std::size_t k = 0; k < migration.backfill.size(); ++k) {
             Action action;
+            const BackfillStep& step = migration.backfill[k];
+            std::string what = step_label(phase, k);
             action.kind = ActionKind::backfill;
             action.step = static_cast<int>(k);
-            action.backfill = &migration.backfill[k];
+            action.backfill = {step.table, resolve(migration, step.set, dialect, what, "set", step.location),
+                               resolve(migration, step.where, dialect, what, "where", step.location)};
             action.traits = {false, "runs in batches of their own transactions"};
-            action.location = migration.backfill[k].location;
+            action.location = step.location;
             run.actions.push_back(std::move(action));
         }
         return run;
@@ -64,8 +84,8 @@ PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& st
     for (std::size_t k = 0; k < steps.size(); ++k) {
         Action action;
         action.step = static_cast<int>(k);
-        action.sql = steps[k].up;
-        action.traits = dialect.classify(steps[k].up);
+        action.sql = resolve(migration, steps[k].up, dialect, step_label(phase, k), "up", steps[k].location);
+        action.traits = dialect.classify(action.sql);
         action.location = steps[k].location;
         action.done = std::find(done.begin(), done.end(), static_cast<int>(k)) != done.end();
         run.actions.push_back(std::move(action));
@@ -79,14 +99,16 @@ PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& 
     std::vector<int> done = completed(state, migration, phase, Direction::down);
     if (phase == Phase::backfill) {
         for (std::size_t k = migration.backfill.size(); k-- > 0;) {
-            const BackfillStep& step = migration.backfill[k];
-            if (step.down.empty()) {
+            // A backfill's down is optional, also per dialect.
+            const std::string* down = migration.backfill[k].down.for_dialect(dialect.name());
+            if (down == nullptr) {
                 continue;
             }
             Action action;
             action.step = static_cast<int>(k);
-            action.sql = step.down;
-            action.traits = dialect.classify(step.down);
+            action.sql = *down;
+            action.traits = dialect.classify(action.sql);
+            const BackfillStep& step = migration.backfill[k];
             action.location = step.location;
             run.actions.push_back(std::move(action));
         }
@@ -102,8 +124,8 @@ PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& 
         }
         Action action;
         action.step = static_cast<int>(k);
-        action.sql = step.down;
-        action.traits = dialect.classify(step.down);
+        action.sql = resolve(migration, step.down, dialect, step_label(phase, k), "down", step.location);
+        action.traits = dialect.classify(action.sql);
         action.location = step.location;
         action.loses_data = step.irreversible_data;
         action.done = std::find(done.begin(), done.end(), static_cast<int>(k)) != done.end();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backfill/keyset_backfill.hpp"
 #include "dialects/dialect.hpp"
 #include "model/migration.hpp"
 #include "state/state_store.hpp"
@@ -22,8 +23,8 @@ enum class ActionKind {
 struct Action {
     ActionKind kind = ActionKind::sql;
     int step = 0;  // 0-based index of the step within its phase
-    std::string sql;
-    const BackfillStep* backfill = nullptr;
+    std::string sql;        // for ActionKind::sql, in the dialect at hand
+    BackfillSpec backfill;  // for ActionKind::backfill
     SqlTraits traits;
     SourceLocation location;
     bool loses_data = false;  // a down marked irreversible_data: structure back, data not

@@ -108,7 +108,8 @@ void Runner::run_backfill(const PhaseRun& run) {
     std::vector<KeysetBackfill> backfills;
     for (const Action& action : run.actions) {
         try {
-            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, m_options.backfill);
+            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, action.backfill,
+                                    m_options.backfill);
             backfill.run([&](const BackfillProgress& p) { m_observer.backfill_batch(run, action, p); });
             backfills.push_back(std::move(backfill));
         } catch (const Error& e) {
@@ -124,7 +125,7 @@ void Runner::run_backfill(const PhaseRun& run) {
                 throw Error(ErrorKind::state,
                             fmt::format("{}: {} rows match `where {}` again after the backfill finished; run "
                                         "'migrate apply --phase backfill' again to catch up",
-                                        step_name(run, action), left, action.backfill->where));
+                                        step_name(run, action), left, action.backfill.where));
             }
             if (auto done = m_store.backfill_progress(migration, action.step)) {
                 done->completed = true;

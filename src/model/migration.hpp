@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/phase.hpp"
+#include "model/sql_text.hpp"
 #include "support/semver.hpp"
 
 namespace migrate {
@@ -21,8 +22,8 @@ struct SourceLocation {
 
 // An expand or contract step: DDL (or small DML) with its inverse.
 struct SqlStep {
-    std::string up;
-    std::string down;                // empty exactly when irreversible
+    SqlText up;
+    SqlText down;                    // empty exactly when irreversible
     bool irreversible = false;       // there is no down; rollback refuses this step
     bool irreversible_data = false;  // the down restores the structure but not the data
     SourceLocation location;         // where the step starts in its file
@@ -31,9 +32,9 @@ struct SqlStep {
 // A batched data copy: UPDATE table SET `set` WHERE `where`, run in keyset batches.
 struct BackfillStep {
     std::string table;
-    std::string set;
-    std::string where;  // the rows still to do; zero matches means done
-    std::string down;   // optional; run when the backfill phase is rolled back
+    SqlText set;
+    SqlText where;  // the rows still to do; zero matches means done
+    SqlText down;   // optional; run when the backfill phase is rolled back
     SourceLocation location;
 };
 

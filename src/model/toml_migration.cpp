@@ -1,5 +1,6 @@
 #include "model/toml_migration.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -109,6 +110,35 @@ class TomlReader {
         return text.substr(start, text.find_last_not_of(" \t\r\n") - start + 1);
     }
 
+    // A string for every dialect, or a table of them: `up.postgres = "..."`, `up.default = "..."`.
+    SqlText sql_value(const toml::node& node, const std::string& what) const {
+        if (node.is_string()) {
+            return SqlText(string_value(node, what, true));
+        }
+        const auto* table = node.as_table();
+        if (table == nullptr) {
+            throw error_at(node, fmt::format("{} must be a string, or a table of strings by dialect, not {}", what,
+                                             type_name(node.type())));
+        }
+        if (table->empty()) {
+            throw error_at(node, fmt::format("{} is empty", what));
+        }
+        SqlText text;
+        for (auto&& [key, value] : *table) {
+            std::string dialect(key.str());
+            bool known = dialect == "default" ||
+                         std::find(known_dialects.begin(), known_dialects.end(), dialect) != known_dialects.end();
+            if (!known) {
+                SourceLocation at = location_of(key.source());
+                throw input_error(m_file, at.line, at.column,
+                                  fmt::format("{}: unknown dialect '{}' (known: default, sqlite, postgres, mysql)",
+                                              what, dialect));
+            }
+            text.set(dialect, string_value(value, fmt::format("{}.{}", what, dialect), true));
+        }
+        return text;
+    }
+
     bool bool_value(const toml::node& node, const std::string& what) const {
         const auto* value = node.as_boolean();
         if (value == nullptr) {
@@ -140,10 +170,10 @@ class TomlReader {
         for (auto&& [key, node] : table) {
             std::string name(key.str());
             if (name == "up") {
-                step.up = string_value(node, where + ": up", true);
+                step.up = sql_value(node, where + ": up");
                 up_node = &node;
             } else if (name == "down") {
-                step.down = string_value(node, where + ": down", true);
+                step.down = sql_value(node, where + ": down");
                 down_node = &node;
             } else if (name == "irreversible") {
                 step.irreversible = bool_value(node, where + ": irreversible");
@@ -186,11 +216,11 @@ class TomlReader {
             if (name == "table") {
                 step.table = string_value(node, where + ": table", true);
             } else if (name == "set") {
-                step.set = string_value(node, where + ": set", true);
+                step.set = sql_value(node, where + ": set");
             } else if (name == "where") {
-                step.where = string_value(node, where + ": where", true);
+                step.where = sql_value(node, where + ": where");
             } else if (name == "down") {
-                step.down = string_value(node, where + ": down", true);
+                step.down = sql_value(node, where + ": down");
             } else {
                 throw unknown_key(key, where, {"table", "set", "where", "down"});
             }

@@ -168,6 +168,29 @@ TEST(LoaderToml, AcceptsASinglePhase) {
     EXPECT_FALSE(m.requirement.has_value());
 }
 
+TEST(LoaderToml, SqlMayDifferByDialectWithADefault) {
+    Migration m = parse_migration("db/0001_users.toml", R"toml([[expand]]
+up.sqlite = "CREATE TABLE users (id INTEGER PRIMARY KEY)"
+up.postgres = "CREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY)"
+down = "DROP TABLE users"
+
+[[backfill]]
+table = "users"
+set.default = "name = first || ' ' || last"
+set.mysql = "name = CONCAT(first, ' ', last)"
+where = "name IS NULL"
+)toml");
+    ASSERT_EQ(m.expand.size(), 1u);
+    EXPECT_EQ(*m.expand[0].up.for_dialect("postgres"),
+              "CREATE TABLE users (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY)");
+    EXPECT_EQ(*m.expand[0].up.for_dialect("sqlite"), "CREATE TABLE users (id INTEGER PRIMARY KEY)");
+    // Neither a text of its own nor a default: the planner reports it for that dialect only.
+    EXPECT_EQ(m.expand[0].up.for_dialect("mysql"), nullptr);
+    EXPECT_EQ(*m.expand[0].down.for_dialect("mysql"), "DROP TABLE users");
+    EXPECT_EQ(*m.backfill[0].set.for_dialect("mysql"), "name = CONCAT(first, ' ', last)");
+    EXPECT_EQ(*m.backfill[0].set.for_dialect("postgres"), "name = first || ' ' || last");
+}
+
 TEST(LoaderToml, AcceptsAShortMinVersion) {
     // Semver short forms are accepted everywhere a version is read: "2.0" means 2.0.0.
     Migration m = parse_migration("db/0001_x.toml",
@@ -194,7 +217,11 @@ TEST(LoaderToml, RejectsBadFilesWithFileLineAndColumn) {
         {"unknown step key", "[[expand]]\nup = \"CREATE TABLE t (id INT)\"\ndown = \"DROP TABLE t\"\nbody = \"x\"\n",
          "0001_x.toml:4:1:", "expand step 1: unknown key 'body'"},
         {"up is not a string", "[[expand]]\nup = 5\ndown = \"DROP TABLE t\"\n",
-         "0001_x.toml:2:6:", "up must be a string, not an integer"},
+         "0001_x.toml:2:6:", "up must be a string, or a table of strings by dialect, not an integer"},
+        {"unknown dialect", "[[expand]]\nup.oracle = \"SELECT 1\"\ndown = \"SELECT 1\"\n", "0001_x.toml:2:4:",
+         "unknown dialect 'oracle'"},
+        {"empty dialect text", "[[expand]]\nup.postgres = \" \"\ndown = \"SELECT 1\"\n", "0001_x.toml:2:",
+         "up.postgres is empty"},
         {"irreversible is not a boolean", "[[contract]]\nup = \"DROP TABLE t\"\nirreversible = \"yes\"\n",
          "0001_x.toml:3:16:", "irreversible must be true or false, not a string"},
         {"empty up", "[[expand]]\nup = \"  \"\ndown = \"DROP TABLE t\"\n", "0001_x.toml:2:6:", "up is empty"},

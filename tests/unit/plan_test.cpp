@@ -110,6 +110,37 @@ TEST_F(PlanApply, ToLimitsTheMigrations) {
     EXPECT_EQ(summary(plan_apply(ms, {}, {Phase::expand, 1}, dialect)), (Lines{"0001 expand up"}));
 }
 
+TEST_F(PlanApply, PicksEachStepsSqlForTheDialect) {
+    std::vector<Migration> ms = {make_migration(1, 1, 1, 0)};
+    SqlText up;
+    up.set("sqlite", "CREATE TABLE t1 (id INTEGER PRIMARY KEY)");
+    up.set("postgres", "CREATE TABLE t1 (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY)");
+    ms[0].expand[0].up = up;
+    SqlText set;
+    set.set("default", "b0 = a || b");
+    set.set("mysql", "b0 = CONCAT(a, b)");
+    ms[0].backfill[0].set = set;
+    Plan plan = plan_apply(ms, {}, {}, dialect);
+    ASSERT_EQ(plan.runs.size(), 3u);
+    EXPECT_EQ(plan.runs[0].actions[0].sql, "CREATE TABLE t1 (id INTEGER PRIMARY KEY)");
+    EXPECT_EQ(plan.runs[1].actions[0].backfill.set, "b0 = a || b");
+}
+
+TEST_F(PlanApply, StepWithoutSqlForTheDialectIsAnInputErrorSayingWhatToAdd) {
+    std::vector<Migration> ms = {make_migration(1, 2, 0, 0)};
+    SqlText up;
+    up.set("postgres", "CREATE INDEX CONCURRENTLY i ON t (a)");
+    ms[0].expand[1].up = up;
+    try {
+        plan_apply(ms, {}, {}, dialect);
+        ADD_FAILURE() << "planned a step that has no SQL for sqlite";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::input);
+        EXPECT_TRUE(contains(e.what(), "db/0001_m1.toml:11:1: expand step 2: no up for sqlite")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "up.sqlite or up.default")) << e.what();
+    }
+}
+
 TEST_F(PlanApply, UnknownToIsAUsageError) {
     std::vector<Migration> ms = {make_migration(1, 1, 1, 1), make_migration(3, 1, 1, 1)};
     try {
@@ -160,8 +191,9 @@ TEST_F(PlanApply, ActionsCarryStepSqlInOrderWithTheirLocation) {
     const PhaseRun& backfill = plan.runs[1];
     ASSERT_EQ(backfill.actions.size(), 2u);
     EXPECT_EQ(backfill.actions[1].kind, ActionKind::backfill);
-    ASSERT_NE(backfill.actions[1].backfill, nullptr);
-    EXPECT_EQ(backfill.actions[1].backfill, &ms[0].backfill[1]);
+    EXPECT_EQ(backfill.actions[1].backfill.table, "t1");
+    EXPECT_EQ(backfill.actions[1].backfill.set, "b1 = 1");
+    EXPECT_EQ(backfill.actions[1].backfill.where, "b1 IS NULL");
     // Batches commit one by one, so a backfill phase never shares a single transaction.
     EXPECT_FALSE(backfill.transactional());
 }
@@ -176,7 +208,7 @@ TEST_F(PlanApply, EmptyPhasesStillAdvanceTheMigration) {
 
 TEST_F(PlanApply, NonTransactionalStepMakesThePhaseNonTransactional) {
     std::vector<Migration> ms = {make_migration(1, 2, 0, 1)};
-    ms[0].contract[0].up = "VACUUM";
+    ms[0].contract[0].up = SqlText("VACUUM");
     Plan plan = plan_apply(ms, {}, {}, dialect);
     ASSERT_EQ(plan.runs.size(), 3u);
     EXPECT_TRUE(plan.runs[0].transactional());
@@ -186,7 +218,7 @@ TEST_F(PlanApply, NonTransactionalStepMakesThePhaseNonTransactional) {
     EXPECT_FALSE(contract.actions[0].traits.reason.empty());
     EXPECT_FALSE(contract.transactional());
 
-    ms[0].expand[1].up = "CREATE TABLE x (id INT);\nPRAGMA foreign_keys = OFF";
+    ms[0].expand[1].up = SqlText("CREATE TABLE x (id INT);\nPRAGMA foreign_keys = OFF");
     EXPECT_FALSE(plan_apply(ms, {}, {Phase::expand, {}}, dialect).runs[0].transactional());
 }
 
@@ -326,7 +358,7 @@ TEST_F(PlanRollback, DownsRunInReverseStepOrder) {
 
 TEST_F(PlanRollback, BackfillStepsWithoutDownAreSkipped) {
     std::vector<Migration> ms = {make_migration(1, 1, 2, 0)};
-    ms[0].backfill[0].down.clear();
+    ms[0].backfill[0].down = SqlText();
     StateSnapshot state;
     record(state, ms[0], Phase::expand, 1);
     record(state, ms[0], Phase::backfill, 2);
@@ -355,7 +387,7 @@ TEST_F(PlanRollback, MarksStepsAnInterruptedRollbackAlreadyUndid) {
 TEST_F(PlanRollback, IrreversibleStepRefusesNamingMigrationPhaseStepAndPlace) {
     std::vector<Migration> ms = {make_migration(1, 1, 1, 2)};
     ms[0].contract[1].irreversible = true;
-    ms[0].contract[1].down.clear();
+    ms[0].contract[1].down = SqlText();
     ms[0].contract[1].location = {42, 1};
     StateSnapshot state;
     record(state, ms[0], Phase::expand, 1);
@@ -381,7 +413,7 @@ TEST_F(PlanRollback, IrreversibleStepRefusesNamingMigrationPhaseStepAndPlace) {
 TEST_F(PlanRollback, IrreversibleStepOfAnUntouchedPhaseDoesNotMatter) {
     std::vector<Migration> ms = {make_migration(1, 1, 0, 1)};
     ms[0].contract[0].irreversible = true;
-    ms[0].contract[0].down.clear();
+    ms[0].contract[0].down = SqlText();
     StateSnapshot state;
     record(state, ms[0], Phase::expand, 1);
     EXPECT_EQ(summary(plan_rollback(ms, state, {}, dialect)), (Lines{"0001 expand down"}));

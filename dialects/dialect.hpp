@@ -43,8 +43,16 @@ DatabaseUrl parse_database_url(std::string_view text);
 struct ConnectOptions {
     // How long one statement may wait for a lock held by someone else (application traffic).
     Duration lock_timeout{2000};
+    // How long one statement may run at all; zero for no limit.
+    Duration statement_timeout{0};
     // plan and status open the database read-only and must not create it.
     bool read_only = false;
+};
+
+// Settings that shape a dialect's SQL rather than one connection.
+struct DialectOptions {
+    // Where the state tables live, on databases that have schemas.
+    std::string state_schema = "migrate";
 };
 
 class Connection {
@@ -53,9 +61,10 @@ class Connection {
 
     // Runs user SQL from a migration step; it may hold several statements.
     virtual void execute_script(std::string_view sql) = 0;
-    // Runs one statement with '?' placeholders bound to `params`; returns the rows it changed.
+    // Runs one statement whose placeholders (Dialect::placeholder) are bound to `params`;
+    // returns the rows it changed.
     virtual std::int64_t execute(std::string_view sql, const std::vector<Value>& params = {}) = 0;
-    // Runs one query with '?' placeholders bound to `params`.
+    // Runs one query whose placeholders are bound to `params`.
     virtual QueryResult query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
 
     virtual void begin() = 0;
@@ -96,6 +105,8 @@ class Dialect {
                                                     Duration wait) const = 0;
 
     virtual std::string quote_identifier(std::string_view name) const = 0;
+    // The placeholder for the n-th (1-based) parameter of a statement: "?" or "$n".
+    virtual std::string placeholder(std::size_t n) const = 0;
     // The quoted, possibly schema-qualified name of a state table ("migrations", "events", ...).
     virtual std::string state_table(std::string_view name) const = 0;
     virtual std::string state_column_type(StateColumn column) const = 0;
@@ -105,12 +116,20 @@ class Dialect {
 
     virtual SqlTraits classify(std::string_view sql) const = 0;
 
+    // Before a step that runs outside a transaction is run again: removes what an earlier,
+    // failed run of `sql` left behind that would make it fail again (on PostgreSQL, the INVALID
+    // index of a failed CREATE INDEX CONCURRENTLY). Returns what it did, for the user to see.
+    virtual std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql) const = 0;
+
     // The columns a backfill walks in keyset order: the primary key, or what the dialect
     // offers instead. `table` is as the user wrote it. Throws Error(input) if there is none.
     virtual std::vector<std::string> key_columns(Connection& connection, std::string_view table) const = 0;
 };
 
 // The dialect for `url`'s scheme. Throws Error(usage) listing the schemes this build supports.
-const Dialect& dialect_for(const DatabaseUrl& url);
+std::unique_ptr<Dialect> make_dialect(const DatabaseUrl& url, const DialectOptions& options = {});
+
+// "a, b" for {a, b}: the placeholders of `count` parameters starting at `first`.
+std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t first = 1);
 
 }  // namespace migrate

@@ -12,31 +12,34 @@ namespace {
 
 struct Registration {
     std::string_view scheme;
-    const Dialect& (*get)();
+    std::unique_ptr<Dialect> (*make)(const DialectOptions&);
 };
 
-const Dialect& sqlite() {
-    static const SqliteDialect dialect;
-    return dialect;
-}
-
 constexpr Registration registrations[] = {
-    {"sqlite", &sqlite},
+    {"sqlite", [](const DialectOptions&) -> std::unique_ptr<Dialect> { return std::make_unique<SqliteDialect>(); }},
 };
 
 }  // namespace
 
-const Dialect& dialect_for(const DatabaseUrl& url) {
+std::unique_ptr<Dialect> make_dialect(const DatabaseUrl& url, const DialectOptions& options) {
     std::string supported;
     for (const Registration& registration : registrations) {
         if (registration.scheme == url.scheme) {
-            return registration.get();
+            return registration.make(options);
         }
         supported += fmt::format("{}{}:", supported.empty() ? "" : ", ", registration.scheme);
     }
     throw Error(ErrorKind::usage,
                 fmt::format("unsupported database URL scheme '{}:' in '{}'", url.scheme, url.redacted()), {},
                 fmt::format("this build of migrate supports {}", supported));
+}
+
+std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t first) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) {
+        out += (i ? ", " : "") + dialect.placeholder(first + i);
+    }
+    return out;
 }
 
 }  // namespace migrate

@@ -19,7 +19,8 @@ Error translate(const SQLite::Exception& e) {
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
         return Error(ErrorKind::lock_timeout, fmt::format("SQLite: {}", e.what()), number,
                      "another connection holds a lock on the database; retry when it is idle, or raise "
-                     "--lock-timeout");
+                     "--lock-timeout",
+                     true);
     }
     return Error(ErrorKind::database, fmt::format("SQLite: {}", e.what()), number);
 }

@@ -18,12 +18,14 @@ class SqliteDialect final : public Dialect {
                                             Duration wait) const override;
 
     std::string quote_identifier(std::string_view name) const override;
+    std::string placeholder(std::size_t) const override { return "?"; }
     std::string state_table(std::string_view name) const override;
     std::string state_column_type(StateColumn column) const override;
     void create_state_namespace(Connection& connection) const override;
     bool state_table_exists(Connection& connection, std::string_view name) const override;
 
     SqlTraits classify(std::string_view sql) const override;
+    std::vector<std::string> clean_up_before(Connection&, std::string_view) const override { return {}; }
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
 
     // The file a sqlite: URL names: "sqlite:app.db" and "sqlite://app.db" -> app.db,

@@ -6,18 +6,6 @@
 
 namespace migrate {
 
-namespace {
-
-std::string placeholders(std::size_t count) {
-    std::string out = count > 1 ? "(" : "";
-    for (std::size_t i = 0; i < count; ++i) {
-        out += i ? ", ?" : "?";
-    }
-    return out + (count > 1 ? ")" : "");
-}
-
-}  // namespace
-
 KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store,
                                const Migration& migration, int step_index, BackfillSpec spec,
                                BackfillOptions options)
@@ -40,12 +28,17 @@ KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, S
     m_key_tuple = m_keys.size() > 1 ? "(" + m_key_list + ")" : m_key_list;
 }
 
+std::string KeysetBackfill::key_params(std::vector<Value>& params, const Row& key) const {
+    std::string list = placeholders(m_dialect, key.size(), params.size() + 1);
+    params.insert(params.end(), key.begin(), key.end());
+    return key.size() > 1 ? "(" + list + ")" : list;
+}
+
 std::string KeysetBackfill::key_after(const Row& last_key, std::vector<Value>& params) const {
     if (last_key.empty()) {
         return "1 = 1";
     }
-    params.insert(params.end(), last_key.begin(), last_key.end());
-    return fmt::format("{} > {}", m_key_tuple, placeholders(m_keys.size()));
+    return fmt::format("{} > {}", m_key_tuple, key_params(params, last_key));
 }
 
 Row KeysetBackfill::next_upper_key(const Row& last_key) {
@@ -76,7 +69,7 @@ std::int64_t KeysetBackfill::remaining() {
     return value_to_int(result.rows.at(0).at(0));
 }
 
-BackfillProgress KeysetBackfill::run(const BatchObserver& observer) {
+BackfillProgress KeysetBackfill::run(const BatchObserver& observer, const RetryObserver& on_retry) {
     BackfillProgress progress;
     if (auto saved = m_store.backfill_progress(m_migration, m_step_index)) {
         progress = *saved;
@@ -126,22 +119,25 @@ BackfillProgress KeysetBackfill::run(const BatchObserver& observer) {
         }
         std::vector<Value> params;
         std::string after = key_after(progress.last_key, params);
-        params.insert(params.end(), upper.begin(), upper.end());
+        std::string up_to = key_params(params, upper);
         std::string sql = fmt::format("UPDATE {} SET {} WHERE {} AND {} <= {} AND ({})", m_step.table, m_step.set,
-                                      after, m_key_tuple, placeholders(m_keys.size()), m_step.where);
-        BackfillProgress next = progress;
-        m_connection.begin();
-        try {
-            next.rows_updated += m_connection.execute(sql, params);
-            next.last_key = upper;
-            ++next.batches;
-            m_store.save_backfill(next);
-            m_connection.commit();
-        } catch (...) {
-            m_connection.rollback();
-            throw;
-        }
-        progress = std::move(next);
+                                      after, m_key_tuple, up_to, m_step.where);
+        // A batch that meets a lock is rolled back whole, cursor included, and tried again.
+        progress = with_retries(m_options.retry, on_retry, [&] {
+            BackfillProgress next = progress;
+            m_connection.begin();
+            try {
+                next.rows_updated += m_connection.execute(sql, params);
+                next.last_key = upper;
+                ++next.batches;
+                m_store.save_backfill(next);
+                m_connection.commit();
+            } catch (...) {
+                m_connection.rollback();
+                throw;
+            }
+            return next;
+        });
         if (observer) {
             observer(progress);
         }

@@ -11,6 +11,7 @@
 #include "dialects/dialect.hpp"
 #include "model/migration.hpp"
 #include "state/state_store.hpp"
+#include "support/retry.hpp"
 
 namespace migrate {
 
@@ -27,6 +28,7 @@ struct BackfillOptions {
     // writers are picked up by another pass; more passes than this means `set` does not make
     // `where` false, and the step fails instead of looping.
     int max_passes = 3;
+    RetryPolicy retry;  // for a batch that met a lock, a deadlock or a serialization failure
 };
 
 // Called after every committed batch.
@@ -39,7 +41,7 @@ class KeysetBackfill {
 
     // Runs batches until no row matches `where`; returns the final progress (not yet marked
     // completed: the caller does that together with the phase transition).
-    BackfillProgress run(const BatchObserver& observer);
+    BackfillProgress run(const BatchObserver& observer, const RetryObserver& on_retry);
 
     // Rows that still match `where`.
     std::int64_t remaining();
@@ -47,7 +49,10 @@ class KeysetBackfill {
   private:
     // Upper key of the next batch after `progress.last_key`, or an empty row at the end of a pass.
     Row next_upper_key(const Row& last_key);
+    // "key > (?, ?)", or a condition that is always true before the first batch.
     std::string key_after(const Row& last_key, std::vector<Value>& params) const;
+    // The placeholders of `key`, whose values are appended to `params`.
+    std::string key_params(std::vector<Value>& params, const Row& key) const;
 
     const Dialect& m_dialect;
     Connection& m_connection;

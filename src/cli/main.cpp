@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
     for (CLI::App* command : {init, create, plan, apply, rollback, status}) {
         command->footer(
             "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
-            "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION. "
+            "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION, --lock-retries N, "
+            "--statement-timeout DURATION, --state-schema NAME. "
             "See 'migrate --help'.");
     }
 

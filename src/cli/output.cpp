@@ -61,6 +61,8 @@ std::string short_time(const std::string& timestamp) {
     return out;
 }
 
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 nlohmann::json key_json(const Row& key) {
     nlohmann::json array = nlohmann::json::array();
     for (const Value& value : key) {
@@ -355,6 +357,17 @@ void TextRunObserver::backfill_batch(const PhaseRun&, const Action& action, cons
     }
 }
 
+void TextRunObserver::retrying(const PhaseRun&, int attempt, int retries, Duration delay, const Error& error) {
+    std::string code = error.code().empty() ? "" : fmt::format(" ({})", error.code());
+    m_out << fmt::format("\n      ... {}{}; retry {}/{} in {}", first_line(error.what()), code, attempt, retries,
+                         format_duration(delay))
+          << std::flush;
+}
+
+void TextRunObserver::note(const PhaseRun&, const std::string& message) {
+    m_out << fmt::format("\n      ... {}", message) << std::flush;
+}
+
 void TextRunObserver::phase_failed() {
     if (m_open) {
         m_out << " FAILED\n" << std::flush;
@@ -392,7 +405,8 @@ void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
 void JsonRunObserver::phase_started(const PhaseRun& run) {
     m_current = {{"migration", run.migration->id}, {"name", run.migration->name},
                  {"phase", to_string(run.phase)},  {"direction", to_string(run.direction)},
-                 {"steps", run.actions.size()},    {"backfill", nlohmann::json::array()}};
+                 {"steps", run.actions.size()},    {"backfill", nlohmann::json::array()},
+                 {"retries", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
 }
 
 void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {
@@ -403,6 +417,13 @@ void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, cons
     }
     backfills[slot] = backfill_json(progress);
 }
+
+void JsonRunObserver::retrying(const PhaseRun&, int attempt, int, Duration delay, const Error& error) {
+    m_current["retries"].push_back(
+        {{"attempt", attempt}, {"delay_ms", delay.count()}, {"code", error.code()}, {"message", error.what()}});
+}
+
+void JsonRunObserver::note(const PhaseRun&, const std::string& message) { m_current["notes"].push_back(message); }
 
 void JsonRunObserver::phase_finished(const PhaseRun&, Duration took) {
     m_current["duration_ms"] = took.count();

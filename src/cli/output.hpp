@@ -35,6 +35,8 @@ class TextRunObserver final : public RunObserver {
     void print_header();
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) override;
+    void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
     // Ends the line of a phase that threw, if one is open.
     void phase_failed();
@@ -53,6 +55,8 @@ class JsonRunObserver final : public RunObserver {
   public:
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) override;
+    void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
 
     nlohmann::json document(const Settings& settings, const std::string& operation) const;

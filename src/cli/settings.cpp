@@ -1,6 +1,8 @@
 #include "cli/settings.hpp"
 
 #include <fmt/format.h>
+#include <charconv>
+#include <regex>
 #include <toml++/toml.h>
 
 #include "support/error.hpp"
@@ -15,12 +17,28 @@ namespace {
 constexpr const char* default_config = "migrate.toml";
 constexpr int default_batch_size = 1000;
 
+constexpr int max_lock_retries = 1000;
+
+// The state schema's name is put into SQL as an identifier; keep it to plain names.
+bool valid_schema_name(const std::string& name) {
+    static const std::regex plain(R"(^[A-Za-z_][A-Za-z0-9_]{0,62}$)");
+    return std::regex_match(name, plain);
+}
+
+std::string schema_name_problem(const std::string& name) {
+    return fmt::format("state schema '{}' must be a plain name: letters, digits and '_', not starting with a digit",
+                       name);
+}
+
 struct ConfigFile {
     fs::path path;
     std::optional<std::string> database_url;
     std::optional<std::string> dir;
     std::optional<Duration> lock_wait;
     std::optional<Duration> lock_timeout;
+    std::optional<int> lock_retries;
+    std::optional<Duration> statement_timeout;
+    std::optional<std::string> state_schema;
     std::optional<int> batch_size;
 };
 
@@ -63,6 +81,19 @@ ConfigFile read_config(const fs::path& path) {
             config.lock_wait = duration();
         } else if (name == "lock_timeout") {
             config.lock_timeout = duration();
+        } else if (name == "statement_timeout") {
+            config.statement_timeout = duration();
+        } else if (name == "state_schema") {
+            config.state_schema = text();
+            if (!valid_schema_name(*config.state_schema)) {
+                throw config_error(path, node.source(), schema_name_problem(*config.state_schema));
+            }
+        } else if (name == "lock_retries") {
+            if (!node.is_integer() || node.as_integer()->get() < 0 || node.as_integer()->get() > max_lock_retries) {
+                throw config_error(path, node.source(),
+                                   fmt::format("'lock_retries' must be an integer from 0 to {}", max_lock_retries));
+            }
+            config.lock_retries = static_cast<int>(node.as_integer()->get());
         } else if (name == "batch_size") {
             if (!node.is_integer()) {
                 throw config_error(path, node.source(), "'batch_size' must be an integer");
@@ -77,7 +108,7 @@ ConfigFile read_config(const fs::path& path) {
         } else {
             throw config_error(path, key.source(),
                                fmt::format("unknown key '{}' (allowed: database_url, dir, lock_wait, lock_timeout, "
-                                           "batch_size)",
+                                           "lock_retries, statement_timeout, state_schema, batch_size)",
                                            name));
         }
     }
@@ -106,6 +137,22 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                    "How long to wait for another migrate working on the same database, e.g. 30s (default: 10s)")
         ->envname("MIGRATE_LOCK_WAIT")
         ->type_name("DURATION")
+        ->group("Common options");
+    app.add_option("--lock-retries", options.lock_retries,
+                   "How often to retry a step that ran into --lock-timeout or a deadlock, with growing pauses "
+                   "(default: 10)")
+        ->envname("MIGRATE_LOCK_RETRIES")
+        ->type_name("N")
+        ->group("Common options");
+    app.add_option("--statement-timeout", options.statement_timeout,
+                   "Longest any one statement may run, e.g. 10m (default: no limit)")
+        ->envname("MIGRATE_STATEMENT_TIMEOUT")
+        ->type_name("DURATION")
+        ->group("Common options");
+    app.add_option("--state-schema", options.state_schema,
+                   "Schema of migrate's state tables on PostgreSQL (default: migrate)")
+        ->envname("MIGRATE_STATE_SCHEMA")
+        ->type_name("NAME")
         ->group("Common options");
     app.add_option("--lock-timeout", options.lock_timeout,
                    "How long one statement may wait for a lock held by the application, e.g. 2s (default: 2s)")
@@ -164,6 +211,30 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
     settings.lock_wait = duration(options.lock_wait, config ? config->lock_wait : std::nullopt, "--lock-wait", "10s");
     settings.lock_timeout =
         duration(options.lock_timeout, config ? config->lock_timeout : std::nullopt, "--lock-timeout", "2s");
+    settings.statement_timeout = duration(options.statement_timeout,
+                                          config ? config->statement_timeout : std::nullopt, "--statement-timeout",
+                                          "0s");
+    if (!options.lock_retries.empty()) {
+        int retries = -1;
+        auto [end, ec] = std::from_chars(options.lock_retries.data(),
+                                         options.lock_retries.data() + options.lock_retries.size(), retries);
+        if (ec != std::errc() || end != options.lock_retries.data() + options.lock_retries.size() || retries < 0 ||
+            retries > max_lock_retries) {
+            throw Error(ErrorKind::usage, fmt::format("--lock-retries: '{}' is not a number from 0 to {}",
+                                                      options.lock_retries, max_lock_retries));
+        }
+        settings.lock_retries = retries;
+    } else if (config && config->lock_retries) {
+        settings.lock_retries = *config->lock_retries;
+    }
+    if (!options.state_schema.empty()) {
+        if (!valid_schema_name(options.state_schema)) {
+            throw Error(ErrorKind::usage, "--state-schema: " + schema_name_problem(options.state_schema));
+        }
+        settings.state_schema = options.state_schema;
+    } else if (config && config->state_schema) {
+        settings.state_schema = *config->state_schema;
+    }
 
     // The command line's value was range-checked by CLI11, the config file's by read_config.
     if (batch_size > 0) {
@@ -190,7 +261,10 @@ ProjectSettings project_settings(const Settings& settings) {
     project.url = require_url(settings);
     project.dir = settings.dir;
     project.lock_timeout = settings.lock_timeout;
+    project.statement_timeout = settings.statement_timeout;
     project.lock_wait = settings.lock_wait;
+    project.dialect.state_schema = settings.state_schema;
+    project.run.retry.retries = settings.lock_retries;
     project.run.command = settings.command_line;
     project.run.run_by = current_user();
     project.run.run_on = current_host();

@@ -25,6 +25,9 @@ struct CommonOptions {
     std::string format;
     std::string lock_wait;
     std::string lock_timeout;
+    std::string lock_retries;
+    std::string statement_timeout;
+    std::string state_schema;
     std::string command_line;  // for the event log, passwords redacted
 };
 
@@ -37,6 +40,9 @@ struct Settings {
     OutputFormat format = OutputFormat::text;
     Duration lock_wait{0};
     Duration lock_timeout{2000};
+    int lock_retries = 10;
+    Duration statement_timeout{0};  // zero: no limit
+    std::string state_schema = "migrate";
     int batch_size = 1000;
     std::optional<std::filesystem::path> config_file;  // the file actually read
     std::string command_line;

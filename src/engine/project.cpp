@@ -1,6 +1,7 @@
 #include "engine/project.hpp"
 
 #include "model/migration_loader.hpp"
+#include "support/retry.hpp"
 #include "support/error.hpp"
 
 namespace migrate {
@@ -10,7 +11,7 @@ struct Project::Session {
     std::unique_ptr<RunnerLock> lock;
 };
 
-Project::Project(ProjectSettings settings) : m_settings(std::move(settings)), m_dialect(dialect_for(m_settings.url)) {}
+Project::Project(ProjectSettings settings) : m_settings(std::move(settings)), m_dialect(make_dialect(m_settings.url, m_settings.dialect)) {}
 
 const std::vector<Migration>& Project::migrations() {
     if (!m_migrations) {
@@ -20,25 +21,32 @@ const std::vector<Migration>& Project::migrations() {
 }
 
 StateSnapshot Project::read_state() {
-    if (!m_dialect.database_exists(m_settings.url)) {
+    if (!m_dialect->database_exists(m_settings.url)) {
         return {};
     }
-    ConnectOptions options{m_settings.lock_timeout, true};
-    std::unique_ptr<Connection> connection = m_dialect.connect(m_settings.url, options);
-    StateStore store(m_dialect, *connection);
+    std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(true));
+    StateStore store(*m_dialect, *connection);
     return store.load();
+}
+
+ConnectOptions Project::connect_options(bool read_only) const {
+    ConnectOptions options;
+    options.lock_timeout = m_settings.lock_timeout;
+    options.statement_timeout = m_settings.statement_timeout;
+    options.read_only = read_only;
+    return options;
 }
 
 Project::Session Project::open_for_writing() {
     Session session;
-    session.connection = m_dialect.connect(m_settings.url, ConnectOptions{m_settings.lock_timeout, false});
-    session.lock = m_dialect.lock_runner(*session.connection, m_settings.url, m_settings.lock_wait);
+    session.connection = m_dialect->connect(m_settings.url, connect_options(false));
+    session.lock = m_dialect->lock_runner(*session.connection, m_settings.url, m_settings.lock_wait);
     return session;
 }
 
 bool Project::init() {
     Session session = open_for_writing();
-    StateStore store(m_dialect, *session.connection);
+    StateStore store(*m_dialect, *session.connection);
     if (store.initialized()) {
         return false;
     }
@@ -46,18 +54,26 @@ bool Project::init() {
     return true;
 }
 
+StateSnapshot Project::prepare_state(StateStore& store) const {
+    // The application may hold the database busy right now, as it may during any phase.
+    return with_retries(m_settings.run.retry, nullptr, [&] {
+        store.initialize();
+        return store.load();
+    });
+}
+
 Plan Project::plan_apply(const ApplyRequest& request) {
     const std::vector<Migration>& all = migrations();
     StateSnapshot state = read_state();
     require_consistent(all, state);
-    return migrate::plan_apply(all, state, request, m_dialect);
+    return migrate::plan_apply(all, state, request, *m_dialect);
 }
 
 Plan Project::plan_rollback(const RollbackRequest& request) {
     const std::vector<Migration>& all = migrations();
     StateSnapshot state = read_state();
     require_consistent(all, state);
-    return migrate::plan_rollback(all, state, request, m_dialect);
+    return migrate::plan_rollback(all, state, request, *m_dialect);
 }
 
 Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
@@ -65,28 +81,26 @@ Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
     const std::vector<Migration>& all = migrations();
     check_request(all, request);
     Session session = open_for_writing();
-    StateStore store(m_dialect, *session.connection);
-    store.initialize();
-    StateSnapshot state = store.load();
+    StateStore store(*m_dialect, *session.connection);
+    StateSnapshot state = prepare_state(store);
     require_consistent(all, state);
-    Plan plan = migrate::plan_apply(all, state, request, m_dialect);
-    Runner(m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
+    Plan plan = migrate::plan_apply(all, state, request, *m_dialect);
+    Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
     return plan;
 }
 
 Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
     const std::vector<Migration>& all = migrations();
     check_request(all, request);
-    if (!m_dialect.database_exists(m_settings.url)) {
+    if (!m_dialect->database_exists(m_settings.url)) {
         return {};  // nothing was ever applied there; do not create it
     }
     Session session = open_for_writing();
-    StateStore store(m_dialect, *session.connection);
-    store.initialize();
-    StateSnapshot state = store.load();
+    StateStore store(*m_dialect, *session.connection);
+    StateSnapshot state = prepare_state(store);
     require_consistent(all, state);
-    Plan plan = migrate::plan_rollback(all, state, request, m_dialect);
-    Runner(m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
+    Plan plan = migrate::plan_rollback(all, state, request, *m_dialect);
+    Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
     return plan;
 }
 

@@ -16,8 +16,10 @@ namespace migrate {
 struct ProjectSettings {
     DatabaseUrl url;
     std::filesystem::path dir;
-    Duration lock_timeout{2000};  // per statement, for locks held by application traffic
-    Duration lock_wait{0};        // for the runner lock held by another migrate
+    DialectOptions dialect;
+    Duration lock_timeout{2000};       // per statement, for locks held by application traffic
+    Duration statement_timeout{0};     // per statement, zero for none
+    Duration lock_wait{0};             // for the runner lock held by another migrate
     RunOptions run;
 };
 
@@ -26,7 +28,7 @@ class Project {
     explicit Project(ProjectSettings settings);
 
     const ProjectSettings& settings() const { return m_settings; }
-    const Dialect& dialect() const { return m_dialect; }
+    const Dialect& dialect() const { return *m_dialect; }
     // Loaded on first use; throws Error(input) listing every bad file.
     const std::vector<Migration>& migrations();
 
@@ -48,9 +50,12 @@ class Project {
   private:
     struct Session;
     Session open_for_writing();
+    ConnectOptions connect_options(bool read_only) const;
+    // Creates the state store if needed and reads it, under the runner lock.
+    StateSnapshot prepare_state(StateStore& store) const;
 
     ProjectSettings m_settings;
-    const Dialect& m_dialect;
+    std::unique_ptr<Dialect> m_dialect;
     std::optional<std::vector<Migration>> m_migrations;
 };
 

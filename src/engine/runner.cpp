@@ -6,6 +6,7 @@
 
 #include "support/error.hpp"
 #include "support/redact.hpp"
+#include "support/retry.hpp"
 
 namespace migrate {
 
@@ -17,7 +18,8 @@ std::string step_name(const PhaseRun& run, const Action& action) {
 }
 
 Error in_context(const std::string& where, const Error& error) {
-    return Error(error.kind(), fmt::format("{}: {}", where, error.what()), error.code(), error.hint());
+    return Error(error.kind(), fmt::format("{}: {}", where, error.what()), error.code(), error.hint(),
+                 error.transient());
 }
 
 // Runs `work` inside a transaction that commits when it returns and rolls back when it throws.
@@ -56,8 +58,20 @@ void Runner::run(const Plan& plan) {
     }
 }
 
+template <typename Work>
+void Runner::transaction(const PhaseRun& run, Work&& work) {
+    with_retries(m_options.retry, retry_observer(run), [&] { in_transaction(m_connection, work); });
+}
+
+RetryObserver Runner::retry_observer(const PhaseRun& run) {
+    return [this, &run](int attempt, Duration delay, const Error& error) {
+        m_observer.retrying(run, attempt, m_options.retry.retries, delay, error);
+    };
+}
+
 void Runner::run_in_one_transaction(const PhaseRun& run) {
-    in_transaction(m_connection, [&] {
+    // A lock timeout anywhere rolls the whole phase back, and the whole phase is tried again.
+    transaction(run, [&] {
         for (const Action& action : run.actions) {
             try {
                 m_connection.execute_script(action.sql);
@@ -71,7 +85,7 @@ void Runner::run_in_one_transaction(const PhaseRun& run) {
 
 void Runner::run_step_by_step(const PhaseRun& run) {
     const Migration& migration = *run.migration;
-    in_transaction(m_connection, [&] {
+    transaction(run, [&] {
         PhaseState current = run.direction == Direction::up ? state_before(run.phase) : state_after(run.phase);
         m_store.mark_in_progress(migration, current);
     });
@@ -81,42 +95,48 @@ void Runner::run_step_by_step(const PhaseRun& run) {
         }
         try {
             if (action.traits.transactional) {
-                in_transaction(m_connection, [&] {
+                transaction(run, [&] {
                     m_connection.execute_script(action.sql);
                     m_store.record_step_done(migration, run.phase, run.direction, action.step);
                 });
-            } else {
-                // Runs on its own; if migrate dies before the record below commits, a rerun
-                // repeats this one step.
-                m_connection.execute_script(action.sql);
-                in_transaction(m_connection,
-                               [&] { m_store.record_step_done(migration, run.phase, run.direction, action.step); });
+                continue;
             }
+            with_retries(m_options.retry, retry_observer(run), [&] {
+                for (const std::string& note : m_dialect.clean_up_before(m_connection, action.sql)) {
+                    m_observer.note(run, note);
+                }
+                // Runs on its own; if migrate dies before the record below commits, a rerun
+                // repeats this one step (after the clean-up above).
+                m_connection.execute_script(action.sql);
+            });
+            transaction(run, [&] { m_store.record_step_done(migration, run.phase, run.direction, action.step); });
         } catch (const Error& e) {
             throw in_context(step_name(run, action), e);
         }
     }
-    in_transaction(m_connection, [&] { finish_phase(run); });
+    transaction(run, [&] { finish_phase(run); });
 }
 
 void Runner::run_backfill(const PhaseRun& run) {
     const Migration& migration = *run.migration;
-    in_transaction(m_connection, [&] {
+    transaction(run, [&] {
         m_store.mark_in_progress(migration, PhaseState::expanded);
         m_store.append_event(make_event(run, "started", {}));
     });
     std::vector<KeysetBackfill> backfills;
     for (const Action& action : run.actions) {
         try {
-            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, action.backfill,
-                                    m_options.backfill);
-            backfill.run([&](const BackfillProgress& p) { m_observer.backfill_batch(run, action, p); });
+            BackfillOptions options = m_options.backfill;
+            options.retry = m_options.retry;
+            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, action.backfill, options);
+            backfill.run([&](const BackfillProgress& p) { m_observer.backfill_batch(run, action, p); },
+                         retry_observer(run));
             backfills.push_back(std::move(backfill));
         } catch (const Error& e) {
             throw in_context(step_name(run, action), e);
         }
     }
-    in_transaction(m_connection, [&] {
+    transaction(run, [&] {
         // Writers may have added matching rows after a step finished; the phase is complete
         // only if none match at the moment it is marked so.
         for (std::size_t k = 0; k < backfills.size(); ++k) {

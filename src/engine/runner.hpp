@@ -8,6 +8,7 @@
 
 #include "backfill/keyset_backfill.hpp"
 #include "engine/plan.hpp"
+#include "support/retry.hpp"
 
 namespace migrate {
 
@@ -17,6 +18,10 @@ class RunObserver {
     virtual ~RunObserver() = default;
     virtual void phase_started(const PhaseRun& run) = 0;
     virtual void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) = 0;
+    // A lock wait ran out (or similar); the work is tried again after `delay`.
+    virtual void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) = 0;
+    // Something the dialect did on the way that the user should know about.
+    virtual void note(const PhaseRun& run, const std::string& message) = 0;
     virtual void phase_finished(const PhaseRun& run, Duration took) = 0;
 };
 
@@ -25,6 +30,7 @@ struct RunOptions {
     std::string run_by;
     std::string run_on;
     BackfillOptions backfill;
+    RetryPolicy retry;  // for work that failed on a lock wait, a deadlock or a serialization failure
 };
 
 class Runner {
@@ -44,6 +50,10 @@ class Runner {
     void run_in_one_transaction(const PhaseRun& run);
     void run_step_by_step(const PhaseRun& run);
     void run_backfill(const PhaseRun& run);
+    // Runs `work` in a transaction, the whole transaction retried on transient errors.
+    template <typename Work>
+    void transaction(const PhaseRun& run, Work&& work);
+    RetryObserver retry_observer(const PhaseRun& run);
     // The state rows and event that finish a phase; inside the caller's transaction.
     void finish_phase(const PhaseRun& run);
     Event make_event(const PhaseRun& run, const std::string& outcome, const std::string& detail) const;

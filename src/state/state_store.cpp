@@ -54,6 +54,19 @@ Row decode_key(const std::string& text) {
 
 }  // namespace
 
+std::string StateStore::bind(std::string sql) const {
+    std::string out;
+    std::size_t n = 0;
+    for (char c : sql) {
+        if (c == '?') {
+            out += m_dialect.placeholder(++n);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 bool StateStore::initialized() {
     return m_dialect.state_table_exists(m_connection, "meta") &&
            m_dialect.state_table_exists(m_connection, "migrations");
@@ -96,7 +109,7 @@ void StateStore::initialize() {
             m_connection.query(fmt::format("SELECT value FROM {} WHERE name = 'schema_version'", table("meta")));
         if (version.rows.empty()) {
             m_connection.execute(
-                fmt::format("INSERT INTO {} (name, value) VALUES ('schema_version', ?)", table("meta")),
+                bind(fmt::format("INSERT INTO {} (name, value) VALUES ('schema_version', ?)", table("meta"))),
                 {std::to_string(schema_version)});
         } else if (value_to_int(version.rows[0][0]) > schema_version) {
             throw Error(ErrorKind::state,
@@ -203,12 +216,12 @@ std::int64_t StateStore::next_phase_seq() {
 void StateStore::upsert_migration(const Migration& migration, PhaseState phase, const std::string& status) {
     std::string now = utc_timestamp();
     std::int64_t changed = m_connection.execute(
-        fmt::format("UPDATE {} SET phase = ?, status = ?, updated_at = ? WHERE id = ?", table("migrations")),
+        bind(fmt::format("UPDATE {} SET phase = ?, status = ?, updated_at = ? WHERE id = ?", table("migrations"))),
         {std::string(to_string(phase)), status, now, migration.id});
     if (changed == 0) {
-        m_connection.execute(fmt::format("INSERT INTO {} (id, name, checksum, source_text, phase, status, updated_at) "
+        m_connection.execute(bind(fmt::format("INSERT INTO {} (id, name, checksum, source_text, phase, status, updated_at) "
                                          "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                         table("migrations")),
+                                         table("migrations"))),
                              {migration.id, migration.name, migration.checksum, migration.source,
                               std::string(to_string(phase)), status, now});
     }
@@ -217,19 +230,19 @@ void StateStore::upsert_migration(const Migration& migration, PhaseState phase, 
 void StateStore::record_phase_applied(const Migration& migration, Phase phase, std::int64_t seq,
                                       const std::string& run_by) {
     upsert_migration(migration, state_after(phase), "ok");
-    m_connection.execute(fmt::format("INSERT INTO {} (migration_id, phase, seq, applied_at, applied_by) "
+    m_connection.execute(bind(fmt::format("INSERT INTO {} (migration_id, phase, seq, applied_at, applied_by) "
                                      "VALUES (?, ?, ?, ?, ?)",
-                                     table("phases")),
+                                     table("phases"))),
                          {migration.id, std::string(to_string(phase)), seq, utc_timestamp(), run_by});
 }
 
 void StateStore::record_phase_rolled_back(const Migration& migration, Phase phase) {
-    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("phases")),
+    m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("phases"))),
                          {migration.id, std::string(to_string(phase))});
     clear_steps(migration, phase);
     if (phase == Phase::expand) {
         // Back to pending: the migration is forgotten, so its file may be edited again.
-        m_connection.execute(fmt::format("DELETE FROM {} WHERE id = ?", table("migrations")), {migration.id});
+        m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE id = ?", table("migrations"))), {migration.id});
         return;
     }
     PhaseState previous = phase == Phase::contract ? PhaseState::backfilled : PhaseState::expanded;
@@ -242,8 +255,8 @@ void StateStore::mark_in_progress(const Migration& migration, PhaseState current
 
 std::vector<int> StateStore::completed_steps(const Migration& migration, Phase phase, Direction direction) {
     QueryResult result = m_connection.query(
-        fmt::format("SELECT step FROM {} WHERE migration_id = ? AND phase = ? AND direction = ? ORDER BY step",
-                    table("steps")),
+        bind(fmt::format("SELECT step FROM {} WHERE migration_id = ? AND phase = ? AND direction = ? ORDER BY step",
+                    table("steps"))),
         {migration.id, std::string(to_string(phase)), std::string(to_string(direction))});
     std::vector<int> steps;
     for (const Row& row : result.rows) {
@@ -253,23 +266,23 @@ std::vector<int> StateStore::completed_steps(const Migration& migration, Phase p
 }
 
 void StateStore::record_step_done(const Migration& migration, Phase phase, Direction direction, int step) {
-    m_connection.execute(fmt::format("INSERT INTO {} (migration_id, phase, direction, step, completed_at) "
+    m_connection.execute(bind(fmt::format("INSERT INTO {} (migration_id, phase, direction, step, completed_at) "
                                      "VALUES (?, ?, ?, ?, ?)",
-                                     table("steps")),
+                                     table("steps"))),
                          {migration.id, std::string(to_string(phase)), std::string(to_string(direction)),
                           std::int64_t{step}, utc_timestamp()});
 }
 
 void StateStore::clear_steps(const Migration& migration, Phase phase) {
-    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("steps")),
+    m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ? AND phase = ?", table("steps"))),
                          {migration.id, std::string(to_string(phase))});
 }
 
 std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& migration, int step) {
     QueryResult result = m_connection.query(
-        fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
+        bind(fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
                     "FROM {} WHERE migration_id = ? AND step = ?",
-                    table("backfills")),
+                    table("backfills"))),
         {migration.id, std::int64_t{step}});
     if (result.rows.empty()) {
         return std::nullopt;
@@ -292,24 +305,24 @@ std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& m
 void StateStore::save_backfill(const BackfillProgress& progress) {
     Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
     std::int64_t changed = m_connection.execute(
-        fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
+        bind(fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
                     "completed = ? WHERE migration_id = ? AND step = ?",
-                    table("backfills")),
+                    table("backfills"))),
         {last_key, progress.rows_updated, progress.batches, progress.passes, utc_timestamp(),
          std::int64_t{progress.completed ? 1 : 0}, progress.migration_id, std::int64_t{progress.step}});
     if (changed == 0) {
         std::string now = utc_timestamp();
         m_connection.execute(
-            fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
+            bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
                         "started_at, updated_at, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        table("backfills")),
+                        table("backfills"))),
             {progress.migration_id, std::int64_t{progress.step}, progress.table, last_key, progress.rows_updated,
              progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0}});
     }
 }
 
 void StateStore::delete_backfills(const Migration& migration) {
-    m_connection.execute(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills")), {migration.id});
+    m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills"))), {migration.id});
 }
 
 void StateStore::append_event(Event event) {
@@ -320,9 +333,9 @@ void StateStore::append_event(Event event) {
     }
     auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
     m_connection.execute(
-        fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
+        bind(fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
                     "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    table("events")),
+                    table("events"))),
         {event.seq, event.occurred_at, event.run_by, event.run_on, event.command, optional_text(event.migration_id),
          optional_text(event.phase), optional_text(event.direction), event.outcome, optional_text(event.detail)});
 }

@@ -102,6 +102,9 @@ class StateStore {
 
   private:
     std::string table(const char* name) const { return m_dialect.state_table(name); }
+    // The state store's own SQL is written with '?' (and no '?' in its literals); this numbers
+    // them as the dialect wants.
+    std::string bind(std::string sql) const;
     void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
 
     const Dialect& m_dialect;

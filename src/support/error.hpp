@@ -18,19 +18,27 @@ enum class ErrorKind {
 
 class Error : public std::runtime_error {
   public:
-    Error(ErrorKind kind, std::string message, std::string code = {}, std::string hint = {})
-        : std::runtime_error(std::move(message)), m_kind(kind), m_code(std::move(code)), m_hint(std::move(hint)) {}
+    Error(ErrorKind kind, std::string message, std::string code = {}, std::string hint = {}, bool transient = false)
+        : std::runtime_error(std::move(message)),
+          m_kind(kind),
+          m_code(std::move(code)),
+          m_hint(std::move(hint)),
+          m_transient(transient) {}
 
     ErrorKind kind() const { return m_kind; }
     // The database's own error identifier (SQLSTATE, MySQL error number, SQLite extended code).
     const std::string& code() const { return m_code; }
     // What the user can do about it; may be empty.
     const std::string& hint() const { return m_hint; }
+    // Trying the same work again may succeed: a lock wait ran out, a deadlock or a serialization
+    // failure. The database decides; the runner retries these.
+    bool transient() const { return m_transient; }
 
   private:
     ErrorKind m_kind;
     std::string m_code;
     std::string m_hint;
+    bool m_transient;
 };
 
 // "file:line:col: message": the shape editors and CI annotations understand.

@@ -4,19 +4,13 @@
 
 #include "engine/project.hpp"
 #include "support/error.hpp"
+#include "recording_observer.hpp"
 #include "test_support.hpp"
 
 namespace migrate {
 namespace {
 
 using testing::TempDir;
-
-class Quiet final : public RunObserver {
-  public:
-    void phase_started(const PhaseRun&) override {}
-    void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override {}
-    void phase_finished(const PhaseRun&, Duration) override {}
-};
 
 class SqliteExample : public ::testing::Test {
   protected:
@@ -64,7 +58,7 @@ class SqliteExample : public ::testing::Test {
 
     TempDir m_dir;
     std::filesystem::path m_db;
-    Quiet m_quiet;
+    testing::RecordingObserver m_quiet;
 };
 
 TEST_F(SqliteExample, ExpandThenAllLeavesTheRenamedColumnFilledForEveryRow) {

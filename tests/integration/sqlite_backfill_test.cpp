@@ -8,20 +8,13 @@
 
 #include "engine/project.hpp"
 #include "support/error.hpp"
+#include "recording_observer.hpp"
 #include "test_support.hpp"
 
 namespace migrate {
 namespace {
 
 using testing::TempDir;
-
-class Quiet final : public RunObserver {
-  public:
-    void phase_started(const PhaseRun&) override {}
-    void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override { ++batches; }
-    void phase_finished(const PhaseRun&, Duration) override {}
-    int batches = 0;
-};
 
 // `touches` counts how often the backfill updated each row: it must end at exactly 1. The table
 // is big enough that a run in batches of 20 takes seconds, so the tests can kill it part-way.
@@ -83,7 +76,7 @@ class SqliteBackfill : public ::testing::Test {
 
 TEST_F(SqliteBackfill, RunsInBatchesOfTheGivenSize) {
     testing::write_file(m_dir / "migrations" / "0001_items.toml", items_migration);
-    Quiet quiet;
+    testing::RecordingObserver quiet;
     project(1000).apply({Phase::backfill, std::nullopt}, quiet);
     EXPECT_EQ(quiet.batches, item_count / 1000);
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM items WHERE dst = upper(src) AND touches = 1"),
@@ -152,7 +145,7 @@ table = "stock"
 set = "qty_x2 = qty * 2, touches = touches + 1"
 where = "qty_x2 IS NULL"
 )toml");
-    Quiet quiet;
+    testing::RecordingObserver quiet;
     project(100).apply({Phase::backfill, std::nullopt}, quiet);
     EXPECT_EQ(quiet.batches, 30);
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM stock WHERE qty_x2 = qty * 2 AND touches = 1"), "3000");
@@ -173,7 +166,7 @@ table = "log"
 set = "shout = upper(line)"
 where = "shout IS NULL"
 )toml");
-    Quiet quiet;
+    testing::RecordingObserver quiet;
     project(2).apply({Phase::backfill, std::nullopt}, quiet);
     EXPECT_EQ(quiet.batches, 3);
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT group_concat(shout) FROM log"), "A,B,C,D,E");
@@ -193,7 +186,7 @@ table = "t"
 set = "v = NULL"
 where = "v IS NULL"
 )toml");
-    Quiet quiet;
+    testing::RecordingObserver quiet;
     try {
         project(10).apply({Phase::backfill, std::nullopt}, quiet);
         FAIL() << "the backfill cannot finish";
@@ -215,7 +208,7 @@ TEST_F(SqliteBackfill, RowsWrittenBehindTheCursorArePickedUpByAnotherPass) {
     ASSERT_EQ(testing::sqlite_value(m_db, "SELECT dst FROM items WHERE id = 5"), "ITEM-5");
     testing::sqlite_exec(m_db, "UPDATE items SET dst = NULL WHERE id = 5");
 
-    Quiet quiet;
+    testing::RecordingObserver quiet;
     project(1000).apply({Phase::backfill, std::nullopt}, quiet);
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM items WHERE dst IS NULL"), "0");
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT passes FROM _migrate_backfills"), "2");

@@ -4,21 +4,17 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "engine/project.hpp"
 #include "support/error.hpp"
+#include "recording_observer.hpp"
 #include "test_support.hpp"
 
 namespace migrate {
 namespace {
 
 using testing::TempDir;
-
-class Quiet final : public RunObserver {
-  public:
-    void phase_started(const PhaseRun&) override {}
-    void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override {}
-    void phase_finished(const PhaseRun&, Duration) override {}
-};
 
 class SqliteFailure : public ::testing::Test {
   protected:
@@ -34,11 +30,12 @@ down = "DROP TABLE accounts"
 )toml");
     }
 
-    Project project(Duration lock_timeout = Duration(2000)) {
+    Project project(Duration lock_timeout = Duration(2000), int lock_retries = 10) {
         ProjectSettings settings;
         settings.url = parse_database_url("sqlite:" + m_db.string());
         settings.dir = m_dir / "migrations";
         settings.lock_timeout = lock_timeout;
+        settings.run.retry.retries = lock_retries;
         settings.run.command = "test";
         return Project(settings);
     }
@@ -47,7 +44,7 @@ down = "DROP TABLE accounts"
 
     TempDir m_dir;
     std::filesystem::path m_db;
-    Quiet m_quiet;
+    testing::RecordingObserver m_quiet;
 };
 
 TEST_F(SqliteFailure, FailingStatementInTheMiddleOfExpandLeavesDataAndStateAsBefore) {
@@ -158,7 +155,7 @@ down = "DELETE FROM missing"
     }
 }
 
-TEST_F(SqliteFailure, ApplicationHoldingTheDatabaseLockMakesApplyGiveUpAfterTheLockTimeout) {
+TEST_F(SqliteFailure, ApplicationHoldingTheDatabaseLockMakesApplyGiveUpAfterItsRetries) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_add.toml", R"toml(
 [[expand]]
@@ -167,25 +164,50 @@ down = "ALTER TABLE accounts DROP COLUMN email"
 )toml");
     std::string before = state_and_data();
     {
-        // An application transaction that holds the write lock for longer than the timeout.
+        // An application transaction that holds the write lock for longer than migrate waits.
         SQLite::Database app(m_db.string(), SQLite::OPEN_READWRITE);
         app.exec("BEGIN IMMEDIATE");
         app.exec("UPDATE accounts SET name = name");
         auto started = std::chrono::steady_clock::now();
         try {
-            project(Duration(300)).apply({Phase::expand, std::nullopt}, m_quiet);
-            FAIL() << "apply should have timed out";
+            project(Duration(300), 2).apply({Phase::expand, std::nullopt}, m_quiet);
+            FAIL() << "apply should have given up";
         } catch (const Error& e) {
             EXPECT_EQ(e.kind(), ErrorKind::lock_timeout) << e.what();
+            EXPECT_NE(std::string(e.what()).find("gave up after 2 retries"), std::string::npos) << e.what();
         }
+        // Three tries of 300ms each, with pauses between them.
         auto waited = std::chrono::steady_clock::now() - started;
-        EXPECT_GE(waited, std::chrono::milliseconds(250));
-        EXPECT_LT(waited, std::chrono::seconds(5));
+        EXPECT_GE(waited, std::chrono::milliseconds(900));
+        EXPECT_LT(waited, std::chrono::seconds(10));
         app.exec("ROLLBACK");
     }
     EXPECT_EQ(state_and_data(), before);
     project().apply({Phase::expand, std::nullopt}, m_quiet);
     EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase FROM _migrate_migrations WHERE id = '0002'"), "expanded");
+}
+
+TEST_F(SqliteFailure, ApplyRetriesUntilTheApplicationLetsGoOfTheDatabase) {
+    project().apply({Phase::contract, std::nullopt}, m_quiet);
+    testing::write_file(m_dir / "migrations" / "0002_add.toml", R"toml(
+[[expand]]
+up = "ALTER TABLE accounts ADD COLUMN email TEXT"
+down = "ALTER TABLE accounts DROP COLUMN email"
+)toml");
+    SQLite::Database app(m_db.string(), SQLite::OPEN_READWRITE);
+    app.exec("BEGIN IMMEDIATE");
+    app.exec("UPDATE accounts SET name = name");
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        app.exec("COMMIT");
+    });
+    auto started = std::chrono::steady_clock::now();
+    project(Duration(200), 10).apply({Phase::expand, std::nullopt}, m_quiet);
+    release.join();
+    EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1400));
+    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase FROM _migrate_migrations WHERE id = '0002'"), "expanded");
+    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name = 'email'"),
+              "1");
 }
 
 }  // namespace

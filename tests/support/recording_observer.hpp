@@ -1,0 +1,27 @@
+// A RunObserver for tests that drive the engine directly: it prints nothing and remembers what
+// a user would have seen (batches, retries, notes), so tests can assert on it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/runner.hpp"
+
+namespace migrate::testing {
+
+class RecordingObserver final : public RunObserver {
+  public:
+    void phase_started(const PhaseRun&) override {}
+    void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override { ++batches; }
+    void retrying(const PhaseRun&, int, int, Duration, const Error& error) override {
+        retries.push_back(error.code());
+    }
+    void note(const PhaseRun&, const std::string& message) override { notes.push_back(message); }
+    void phase_finished(const PhaseRun&, Duration) override {}
+
+    int batches = 0;
+    std::vector<std::string> retries;  // the error code of each retry
+    std::vector<std::string> notes;
+};
+
+}  // namespace migrate::testing

@@ -4,6 +4,9 @@
 
 #include "dialects/dialect.hpp"
 #include "dialects/sqlite/sqlite_dialect.hpp"
+#ifdef MIGRATE_WITH_POSTGRES
+#include "dialects/postgres/postgres_dialect.hpp"
+#endif
 #include "support/error.hpp"
 
 namespace migrate {
@@ -15,8 +18,19 @@ struct Registration {
     std::unique_ptr<Dialect> (*make)(const DialectOptions&);
 };
 
+std::unique_ptr<Dialect> make_sqlite(const DialectOptions&) { return std::make_unique<SqliteDialect>(); }
+#ifdef MIGRATE_WITH_POSTGRES
+std::unique_ptr<Dialect> make_postgres(const DialectOptions& options) {
+    return std::make_unique<PostgresDialect>(options);
+}
+#endif
+
 constexpr Registration registrations[] = {
-    {"sqlite", [](const DialectOptions&) -> std::unique_ptr<Dialect> { return std::make_unique<SqliteDialect>(); }},
+    {"sqlite", &make_sqlite},
+#ifdef MIGRATE_WITH_POSTGRES
+    {"postgres", &make_postgres},
+    {"postgresql", &make_postgres},
+#endif
 };
 
 }  // namespace

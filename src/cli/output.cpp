@@ -337,6 +337,7 @@ void TextRunObserver::print_header() {
 void TextRunObserver::phase_started(const PhaseRun& run) {
     print_header();
     m_open = true;
+    m_sublines = false;
     m_backfills.clear();
     m_last_progress = std::chrono::steady_clock::now();
     m_out << fmt::format("  {:<32} {:<9}{}", run.migration->label(), to_string(run.phase),
@@ -354,6 +355,7 @@ void TextRunObserver::backfill_batch(const PhaseRun&, const Action& action, cons
     if (now - m_last_progress >= std::chrono::seconds(2)) {
         m_last_progress = now;
         m_out << fmt::format("\n      ... {}", backfill_summary(progress)) << std::flush;
+        m_sublines = true;
     }
 }
 
@@ -362,15 +364,17 @@ void TextRunObserver::retrying(const PhaseRun&, int attempt, int retries, Durati
     m_out << fmt::format("\n      ... {}{}; retry {}/{} in {}", first_line(error.what()), code, attempt, retries,
                          format_duration(delay))
           << std::flush;
+    m_sublines = true;
 }
 
 void TextRunObserver::note(const PhaseRun&, const std::string& message) {
     m_out << fmt::format("\n      ... {}", message) << std::flush;
+    m_sublines = true;
 }
 
 void TextRunObserver::phase_failed() {
     if (m_open) {
-        m_out << " FAILED\n" << std::flush;
+        m_out << (m_sublines ? "\n      FAILED\n" : " FAILED\n") << std::flush;
         m_open = false;
     }
 }
@@ -399,7 +403,9 @@ void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
     if (run.actions.empty()) {
         detail += " (no steps)";
     }
-    m_out << fmt::format(" done in {}{}\n", format_duration(took), detail) << std::flush;
+    // After lines of progress, retries or notes, "done" goes on a line of its own.
+    m_out << fmt::format("{}done in {}{}\n", m_sublines ? "\n      " : " ", format_duration(took), detail)
+          << std::flush;
 }
 
 void JsonRunObserver::phase_started(const PhaseRun& run) {

@@ -48,6 +48,7 @@ class TextRunObserver final : public RunObserver {
     std::chrono::steady_clock::time_point m_last_progress{};
     std::vector<BackfillProgress> m_backfills;  // of the running phase, latest per step
     bool m_open = false;
+    bool m_sublines = false;  // the running phase printed lines below its own
 };
 
 // Collects a run into one JSON document, printed at the end (also after a failure).

@@ -1,0 +1,214 @@
+#include "dialects/postgres/postgres_connection.hpp"
+
+#include <fmt/format.h>
+
+#include <pqxx/pqxx>
+
+#include "support/error.hpp"
+#include "support/redact.hpp"
+#include "support/sql_lexer.hpp"
+
+namespace migrate {
+
+namespace {
+
+// PostgreSQL type OIDs of the values the engine reads as numbers.
+constexpr pqxx::oid int8_oid = 20;
+constexpr pqxx::oid int2_oid = 21;
+constexpr pqxx::oid int4_oid = 23;
+constexpr pqxx::oid oid_oid = 26;
+constexpr pqxx::oid float4_oid = 700;
+constexpr pqxx::oid float8_oid = 701;
+
+// "ERROR:  relation \"x\" does not exist\nLINE 1: ..." -> the first line, without the severity.
+std::string server_message(const char* what) {
+    std::string message(what);
+    message = message.substr(0, message.find('\n'));
+    for (const char* prefix : {"ERROR:  ", "FATAL:  "}) {
+        if (message.starts_with(prefix)) {
+            message.erase(0, std::string_view(prefix).size());
+        }
+    }
+    return message;
+}
+
+Error translate(const pqxx::sql_error& e) {
+    const std::string& state = e.sqlstate();
+    std::string message = fmt::format("PostgreSQL: {}", redact_secrets(server_message(e.what())));
+    // lock_not_available, deadlock_detected, serialization_failure: trying again may work.
+    if (state == "55P03" || state == "40P01" || state == "40001") {
+        return Error(ErrorKind::lock_timeout, message, state,
+                     "another transaction holds a lock this statement needs; migrate retries with growing "
+                     "pauses (--lock-retries), each wait bounded by --lock-timeout",
+                     true);
+    }
+    if (state == "57014") {
+        return Error(ErrorKind::lock_timeout, message, state,
+                     "a statement ran longer than --statement-timeout; raise it for this migration");
+    }
+    return Error(ErrorKind::database, message, state);
+}
+
+Error translate_broken(const pqxx::broken_connection& e) {
+    return Error(ErrorKind::database,
+                 fmt::format("PostgreSQL: the connection was lost: {}", redact_secrets(server_message(e.what()))));
+}
+
+template <typename Work>
+auto translated(Work&& work) -> decltype(work()) {
+    try {
+        return work();
+    } catch (const pqxx::sql_error& e) {
+        throw translate(e);
+    } catch (const pqxx::broken_connection& e) {
+        throw translate_broken(e);
+    } catch (const pqxx::failure& e) {
+        throw Error(ErrorKind::database, fmt::format("PostgreSQL: {}", redact_secrets(server_message(e.what()))));
+    }
+}
+
+std::string milliseconds(Duration duration) { return fmt::format("'{}ms'", duration.count()); }
+
+// Parameters go to libpq as text, NULL as a null pointer; the server infers their types.
+pqxx::result run(pqxx::connection& connection, std::string_view sql, const std::vector<Value>& params) {
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
+    for (const Value& value : params) {
+        texts.push_back(value_to_string(value));
+    }
+    std::vector<const char*> pointers;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        pointers.push_back(is_null(params[i]) ? nullptr : texts[i].c_str());
+    }
+    pqxx::nontransaction work(connection);
+    if (params.empty()) {
+        return work.exec(std::string(sql));
+    }
+    return work.exec_params(std::string(sql), pqxx::prepare::make_dynamic_params(pointers));
+}
+
+}  // namespace
+
+struct PostgresConnection::Session {
+    explicit Session(const std::string& url) : connection(url), quiet(connection) {}
+    pqxx::connection connection;
+    // Keeps server notices ("... does not exist, skipping") off the user's terminal.
+    pqxx::quiet_errorhandler quiet;
+};
+
+PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOptions& options) {
+    try {
+        m_session = std::make_unique<Session>(url.text);
+    } catch (const pqxx::broken_connection& e) {
+        throw Error(ErrorKind::database, fmt::format("cannot connect to {}: {}", url.redacted(),
+                                                     redact_secrets(server_message(e.what()))));
+    }
+    std::string setup = fmt::format(
+        "SET application_name = 'migrate'; SET client_min_messages = warning; SET lock_timeout = {}; "
+        "SET statement_timeout = {};",
+        milliseconds(options.lock_timeout), milliseconds(options.statement_timeout));
+    if (options.read_only) {
+        setup += " SET default_transaction_read_only = on;";
+    }
+    translated([&] { return run(m_session->connection, setup, {}); });
+}
+
+PostgresConnection::~PostgresConnection() = default;
+
+void PostgresConnection::execute_script(std::string_view sql) {
+    translated([&] {
+        if (m_in_transaction) {
+            run(m_session->connection, sql, {});
+            return;
+        }
+        // Outside a transaction each statement is sent on its own: several statements in one
+        // message would run in one implicit transaction, where CREATE INDEX CONCURRENTLY and its
+        // kind are refused.
+        SplitResult split = split_statements(sql);
+        if (split.error) {
+            run(m_session->connection, sql, {});  // let the server report the syntax error
+            return;
+        }
+        for (const Statement& statement : split.statements) {
+            run(m_session->connection, statement.text, {});
+        }
+    });
+}
+
+std::int64_t PostgresConnection::execute(std::string_view sql, const std::vector<Value>& params) {
+    return translated([&] { return static_cast<std::int64_t>(run(m_session->connection, sql, params).affected_rows()); });
+}
+
+QueryResult PostgresConnection::query(std::string_view sql, const std::vector<Value>& params) {
+    return translated([&] {
+        pqxx::result result = run(m_session->connection, sql, params);
+        QueryResult out;
+        for (pqxx::row::size_type c = 0; c < result.columns(); ++c) {
+            out.columns.emplace_back(result.column_name(c));
+        }
+        for (const pqxx::row& row : result) {
+            Row values;
+            for (const pqxx::field& field : row) {
+                if (field.is_null()) {
+                    values.emplace_back(nullptr);
+                    continue;
+                }
+                switch (field.type()) {
+                    case int2_oid:
+                    case int4_oid:
+                    case int8_oid:
+                    case oid_oid:
+                        values.emplace_back(field.as<std::int64_t>());
+                        break;
+                    case float4_oid:
+                    case float8_oid:
+                        values.emplace_back(field.as<double>());
+                        break;
+                    default:
+                        values.emplace_back(field.as<std::string>());
+                        break;
+                }
+            }
+            out.rows.push_back(std::move(values));
+        }
+        return out;
+    });
+}
+
+void PostgresConnection::begin() {
+    translated([&] { return run(m_session->connection, "BEGIN", {}); });
+    m_in_transaction = true;
+}
+
+void PostgresConnection::commit() {
+    m_in_transaction = false;
+    translated([&] { return run(m_session->connection, "COMMIT", {}); });
+}
+
+void PostgresConnection::rollback() noexcept {
+    if (!m_in_transaction) {
+        return;
+    }
+    m_in_transaction = false;
+    try {
+        run(m_session->connection, "ROLLBACK", {});
+    } catch (...) {
+        // The connection is gone; the server has rolled the transaction back with it.
+    }
+}
+
+bool postgres_database_exists(const DatabaseUrl& url) {
+    try {
+        pqxx::connection connection(url.text);
+        return true;
+    } catch (const pqxx::broken_connection& e) {
+        std::string message = server_message(e.what());
+        if (message.find("does not exist") != std::string::npos && message.find("database") != std::string::npos) {
+            return false;
+        }
+        throw Error(ErrorKind::database,
+                    fmt::format("cannot connect to {}: {}", url.redacted(), redact_secrets(message)));
+    }
+}
+
+}  // namespace migrate

@@ -1,0 +1,257 @@
+#include "dialects/postgres/postgres_dialect.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "dialects/postgres/postgres_connection.hpp"
+#include "support/error.hpp"
+#include "support/sql_lexer.hpp"
+
+namespace migrate {
+
+namespace {
+
+class PostgresRunnerLock final : public RunnerLock {
+  public:
+    PostgresRunnerLock(Connection& connection, std::int64_t key) : m_connection(connection), m_key(key) {}
+    ~PostgresRunnerLock() override {
+        try {
+            m_connection.query("SELECT pg_advisory_unlock($1)", {m_key});
+        } catch (...) {
+            // The session is gone, and its advisory locks with it.
+        }
+    }
+    PostgresRunnerLock(const PostgresRunnerLock&) = delete;
+    PostgresRunnerLock& operator=(const PostgresRunnerLock&) = delete;
+
+  private:
+    Connection& m_connection;
+    std::int64_t m_key;
+};
+
+bool starts_with_words(const std::vector<Token>& tokens, std::initializer_list<const char*> words) {
+    std::size_t i = 0;
+    for (const char* word : words) {
+        if (i >= tokens.size() || !tokens[i].is_word(word)) {
+            return false;
+        }
+        ++i;
+    }
+    return true;
+}
+
+bool has_word(const std::vector<Token>& tokens, const char* word) {
+    for (const Token& token : tokens) {
+        if (token.is_word(word)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Why `statement` cannot run inside a transaction block, or "" when it can.
+std::string outside_transaction_reason(const Statement& statement) {
+    const std::vector<Token>& t = statement.tokens;
+    if (starts_with_words(t, {"CREATE", "INDEX", "CONCURRENTLY"}) ||
+        starts_with_words(t, {"CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"})) {
+        return "CREATE INDEX CONCURRENTLY cannot run inside a transaction";
+    }
+    if (starts_with_words(t, {"DROP", "INDEX", "CONCURRENTLY"})) {
+        return "DROP INDEX CONCURRENTLY cannot run inside a transaction";
+    }
+    if (starts_with_words(t, {"REINDEX"}) && has_word(t, "CONCURRENTLY")) {
+        return "REINDEX CONCURRENTLY cannot run inside a transaction";
+    }
+    if (starts_with_words(t, {"ALTER", "TABLE"}) && has_word(t, "DETACH") && has_word(t, "CONCURRENTLY")) {
+        return "DETACH PARTITION CONCURRENTLY cannot run inside a transaction";
+    }
+    if (starts_with_words(t, {"ALTER", "TYPE"}) && has_word(t, "ADD") && has_word(t, "VALUE")) {
+        // Allowed in a transaction since PostgreSQL 12, but the new value cannot be used until
+        // it commits: later steps of the same phase could not use it.
+        return "a value added by ALTER TYPE ... ADD VALUE is usable only once committed";
+    }
+    for (const char* command : {"VACUUM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE",
+                                "DROP TABLESPACE", "ALTER SYSTEM"}) {
+        std::string_view words(command);
+        std::size_t space = words.find(' ');
+        bool match = space == std::string_view::npos
+                         ? starts_with_words(t, {command})
+                         : t.size() > 1 && t[0].is_word(words.substr(0, space)) && t[1].is_word(words.substr(space + 1));
+        if (match) {
+            return fmt::format("{} cannot run inside a transaction", command);
+        }
+    }
+    for (const char* command : {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"}) {
+        if (starts_with_words(t, {command})) {
+            return "the step controls its own transaction";
+        }
+    }
+    return {};
+}
+
+// The name given to CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ..., as
+// written; empty when the index is unnamed.
+std::string concurrent_index_name(const Statement& statement) {
+    const std::vector<Token>& t = statement.tokens;
+    std::size_t i = 1;
+    if (i < t.size() && t[i].is_word("UNIQUE")) {
+        ++i;
+    }
+    if (!(i + 1 < t.size() && t[i].is_word("INDEX") && t[i + 1].is_word("CONCURRENTLY"))) {
+        return {};
+    }
+    i += 2;
+    if (i + 2 < t.size() && t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
+        i += 3;
+    }
+    std::string name;
+    while (i < t.size() && !t[i].is_word("ON")) {
+        name += t[i].text;
+        ++i;
+    }
+    return name;
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> PostgresDialect::connect(const DatabaseUrl& url, const ConnectOptions& options) const {
+    return std::make_unique<PostgresConnection>(url, options);
+}
+
+bool PostgresDialect::database_exists(const DatabaseUrl& url) const { return postgres_database_exists(url); }
+
+std::int64_t PostgresDialect::runner_lock_key(std::string_view state_schema) {
+    // FNV-1a of "migrate:<schema>": stable across builds and machines, as every runner of a
+    // database must compute the same key.
+    std::uint64_t hash = 14695981039346656037ull;
+    for (char c : std::string("migrate:") + std::string(state_schema)) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ull;
+    }
+    return static_cast<std::int64_t>(hash);
+}
+
+std::unique_ptr<RunnerLock> PostgresDialect::lock_runner(Connection& connection, const DatabaseUrl& url,
+                                                         Duration wait) const {
+    std::int64_t key = runner_lock_key(m_options.state_schema);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (true) {
+        QueryResult taken = connection.query("SELECT pg_try_advisory_lock($1::bigint)::int", {key});
+        if (value_to_int(taken.rows.at(0).at(0)) == 1) {
+            return std::make_unique<PostgresRunnerLock>(connection, key);
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    // A bigint advisory key shows in pg_locks as its high and low 32 bits.
+    auto bits = static_cast<std::uint64_t>(key);
+    QueryResult holder = connection.query(
+        "SELECT a.pid, coalesce(host(a.client_addr), 'local socket'), a.application_name, "
+        "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid "
+        "AND l.objsubid = 1",
+        {static_cast<std::int64_t>(bits >> 32), static_cast<std::int64_t>(bits & 0xffffffffu)});
+    std::string who = "holder unknown";
+    if (!holder.rows.empty()) {
+        const Row& row = holder.rows[0];
+        who = fmt::format("server process {} from {}, application '{}', connected since {}",
+                          value_to_string(row[0]), value_to_string(row[1]), value_to_string(row[2]),
+                          value_to_string(row[3]));
+    }
+    throw Error(ErrorKind::lock_timeout,
+                fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(), who,
+                            format_duration(wait)),
+                {}, "wait for it to finish, or raise --lock-wait");
+}
+
+std::string PostgresDialect::quote_identifier(std::string_view name) const {
+    std::string out = "\"";
+    for (char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
+std::string PostgresDialect::state_table(std::string_view name) const {
+    return quote_identifier(m_options.state_schema) + "." + quote_identifier(name);
+}
+
+std::string PostgresDialect::state_column_type(StateColumn column) const {
+    return column == StateColumn::integer ? "BIGINT" : "TEXT";
+}
+
+void PostgresDialect::create_state_namespace(Connection& connection) const {
+    connection.execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", quote_identifier(m_options.state_schema)));
+}
+
+bool PostgresDialect::state_table_exists(Connection& connection, std::string_view name) const {
+    QueryResult result = connection.query(
+        "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = $2",
+        {m_options.state_schema, std::string(name)});
+    return !result.rows.empty();
+}
+
+SqlTraits PostgresDialect::classify(std::string_view sql) const {
+    for (const Statement& statement : split_statements(sql).statements) {
+        if (std::string reason = outside_transaction_reason(statement); !reason.empty()) {
+            return {false, reason};
+        }
+    }
+    return {};
+}
+
+std::vector<std::string> PostgresDialect::clean_up_before(Connection& connection, std::string_view sql) const {
+    std::vector<std::string> notes;
+    for (const Statement& statement : split_statements(sql).statements) {
+        std::string name = concurrent_index_name(statement);
+        if (name.empty()) {
+            continue;
+        }
+        // A CREATE INDEX CONCURRENTLY that failed part-way leaves the index behind, INVALID: the
+        // next attempt would fail on its name, or skip it with IF NOT EXISTS.
+        QueryResult invalid = connection.query(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.oid = to_regclass($1) AND NOT i.indisvalid",
+            {name});
+        if (invalid.rows.empty()) {
+            continue;
+        }
+        std::string index = value_to_string(invalid.rows[0][0]);
+        connection.execute_script(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", index));
+        notes.push_back(fmt::format("dropped the INVALID index {} that an earlier, failed CREATE INDEX CONCURRENTLY "
+                                    "left behind",
+                                    index));
+    }
+    return notes;
+}
+
+std::vector<std::string> PostgresDialect::key_columns(Connection& connection, std::string_view table) const {
+    QueryResult exists = connection.query("SELECT to_regclass($1) IS NOT NULL", {std::string(table)});
+    if (exists.rows.empty() || value_to_string(exists.rows[0][0]) != "t") {
+        throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
+    }
+    QueryResult keys = connection.query(
+        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+        "WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        {std::string(table)});
+    if (keys.rows.empty()) {
+        throw Error(ErrorKind::input,
+                    fmt::format("backfill table '{}' has no primary key; a backfill walks a table in primary key order",
+                                table));
+    }
+    std::vector<std::string> columns;
+    for (const Row& row : keys.rows) {
+        columns.push_back(value_to_string(row[0]));
+    }
+    return columns;
+}
+
+}  // namespace migrate

@@ -1,0 +1,41 @@
+// The PostgreSQL back-end (postgres:// and postgresql:// URLs, libpq's environment variables for
+// whatever the URL leaves out). State lives in its own schema; DDL that PostgreSQL refuses in a
+// transaction block (CREATE INDEX CONCURRENTLY and its kind) is detected so the engine runs it
+// on its own; the runner lock is a session advisory lock.
+#pragma once
+
+#include "dialects/dialect.hpp"
+
+namespace migrate {
+
+class PostgresDialect final : public Dialect {
+  public:
+    explicit PostgresDialect(DialectOptions options) : m_options(std::move(options)) {}
+
+    std::string_view name() const override { return "postgres"; }
+
+    std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectOptions& options) const override;
+    bool database_exists(const DatabaseUrl& url) const override;
+    std::unique_ptr<RunnerLock> lock_runner(Connection& connection, const DatabaseUrl& url,
+                                            Duration wait) const override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string placeholder(std::size_t n) const override { return "$" + std::to_string(n); }
+    std::string state_table(std::string_view name) const override;
+    std::string state_column_type(StateColumn column) const override;
+    void create_state_namespace(Connection& connection) const override;
+    bool state_table_exists(Connection& connection, std::string_view name) const override;
+
+    SqlTraits classify(std::string_view sql) const override;
+    std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql) const override;
+    std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
+
+    // The advisory lock key of a state schema: runners of one schema exclude each other, and
+    // two schemas in one database (two apps) do not.
+    static std::int64_t runner_lock_key(std::string_view state_schema);
+
+  private:
+    DialectOptions m_options;
+};
+
+}  // namespace migrate

@@ -25,8 +25,8 @@ class CliDrift : public ::testing::Test {
 
     Project m_project;
     const std::string m_file = "0006_index_users_email.toml";
-    const std::string m_removed = "-up = \"CREATE INDEX users_email_idx ON users (email)\"";
-    const std::string m_added = "+up = \"CREATE INDEX users_email_idx ON users (email, id)\"";
+    const std::string m_removed = "-up.sqlite = \"CREATE INDEX users_email_idx ON users (email)\"";
+    const std::string m_added = "+up.sqlite = \"CREATE INDEX users_email_idx ON users (email, id)\"";
 };
 
 TEST_F(CliDrift, EditedAppliedMigrationIsRefusedWithItsDiff) {

@@ -52,9 +52,10 @@ TEST(CliPlan, JsonListsEveryPhaseInPhaseMajorOrderWithItsSql) {
     EXPECT_EQ(backfill[0].at("sql"), "UPDATE users SET display_name = username WHERE display_name IS NULL");
 
     const json& contract = by_key[{"0004", "contract"}].at("actions");
-    ASSERT_EQ(contract.size(), 2u);
+    ASSERT_EQ(contract.size(), 3u);
     EXPECT_TRUE(contains(contract[0].at("sql"), "DROP TRIGGER users_sync_display_name_update")) << contract.dump();
-    EXPECT_TRUE(contains(contract[1].at("sql"), "ALTER TABLE users DROP COLUMN username")) << contract.dump();
+    EXPECT_TRUE(contains(contract[1].at("sql"), "CREATE UNIQUE INDEX users_display_name_key")) << contract.dump();
+    EXPECT_TRUE(contains(contract[2].at("sql"), "ALTER TABLE users DROP COLUMN username")) << contract.dump();
 
     const json& no_contract = by_key[{"0001", "contract"}].at("actions");
     EXPECT_TRUE(no_contract.empty()) << no_contract.dump();

@@ -144,6 +144,7 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
              {"file", run.migration->path.string()},
              {"phase", to_string(run.phase)},
              {"direction", to_string(run.direction)},
+             {"part_done", run.part_done},
              {"transactional",
               run.direction == Direction::up && run.phase == Phase::backfill ? false : run.transactional()},
              {"actions", std::move(actions)}});
@@ -164,7 +165,10 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
     }
     for (const PhaseRun& run : plan.runs) {
         out << fmt::format("\n{} · {}{} · {}\n", run.migration->label(), to_string(run.phase),
-                           run.direction == Direction::down ? " (rollback)" : "", how_it_runs(run));
+                           run.part_done                        ? " (rollback of the steps that ran before it stopped)"
+                           : run.direction == Direction::down ? " (rollback)"
+                                                              : "",
+                           how_it_runs(run));
         if (run.actions.empty()) {
             bool had_backfill = run.phase == Phase::backfill && !run.migration->backfill.empty();
             out << (had_backfill ? "    (no down SQL: backfill progress is forgotten; rows keep the values it wrote)\n"

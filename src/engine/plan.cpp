@@ -1,6 +1,7 @@
 #include "engine/plan.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -63,7 +64,7 @@ std::string resolve(const Migration& migration, const SqlText& sql, const Dialec
 std::string step_label(Phase phase, std::size_t index) { return fmt::format("{} step {}", to_string(phase), index + 1); }
 
 PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect) {
-    PhaseRun run{&migration, phase, Direction::up, {}};
+    PhaseRun run{&migration, phase, Direction::up, false, {}};
     std::vector<int> done = completed(state, migration, phase, Direction::up);
     if (phase == Phase::backfill) {
         for (std::size_t k = 0; k < migration.backfill.size(); ++k) {
@@ -93,9 +94,10 @@ PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& st
     return run;
 }
 
+// The rollback of `phase`; with `ran`, only of those steps (of a phase that stopped part-way).
 PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect,
-                  std::vector<std::string>& refusals) {
-    PhaseRun run{&migration, phase, Direction::down, {}};
+                  std::vector<std::string>& refusals, const std::vector<int>* ran = nullptr) {
+    PhaseRun run{&migration, phase, Direction::down, ran != nullptr, {}};
     std::vector<int> done = completed(state, migration, phase, Direction::down);
     if (phase == Phase::backfill) {
         for (std::size_t k = migration.backfill.size(); k-- > 0;) {
@@ -117,6 +119,9 @@ PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& 
     const std::vector<SqlStep>& steps = migration.sql_steps(phase);
     for (std::size_t k = steps.size(); k-- > 0;) {
         const SqlStep& step = steps[k];
+        if (ran != nullptr && std::find(ran->begin(), ran->end(), static_cast<int>(k)) == ran->end()) {
+            continue;
+        }
         if (step.irreversible) {
             refusals.push_back(fmt::format("{} {} step {} ({}) is marked irreversible", migration.label(),
                                            to_string(phase), k + 1, where(migration, step.location)));
@@ -253,6 +258,7 @@ Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot
         std::int64_t seq;
         std::size_t index;
         Phase phase;
+        const std::vector<int>* ran = nullptr;  // set for a phase that stopped part-way
     };
     std::vector<Candidate> candidates;
     for (const auto& [id, record] : state.migrations) {
@@ -260,22 +266,20 @@ Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot
         if (it == index_of.end()) {
             continue;  // require_consistent has refused this already
         }
-        for (Phase phase : {Phase::expand, Phase::contract}) {
-            if (record.phases.count(phase) == 0 && state.completed_steps.count({id, phase, Direction::up}) != 0) {
-                throw Error(ErrorKind::state,
-                            fmt::format("the {} of {} stopped part-way; run 'migrate apply' to finish it before "
-                                        "rolling back",
-                                        to_string(phase), migrations[it->second].label()));
+        bool wanted_migration = !request.to || migrations[it->second].number > *request.to;
+        for (const auto& [phase, applied] : record.phases) {
+            if (wanted_migration && (!request.phase || phase >= *request.phase)) {
+                candidates.push_back({applied.seq, it->second, phase});
             }
         }
-        for (const auto& [phase, applied] : record.phases) {
-            if (request.to && migrations[it->second].number <= *request.to) {
-                continue;
+        // A phase that stopped part-way (steps that cannot share a transaction) is the latest
+        // thing that happened: the run that started it stopped there.
+        for (Phase phase : {Phase::expand, Phase::contract}) {
+            auto ran = state.completed_steps.find({id, phase, Direction::up});
+            if (record.phases.count(phase) == 0 && ran != state.completed_steps.end() && wanted_migration &&
+                (!request.phase || phase >= *request.phase)) {
+                candidates.push_back({std::numeric_limits<std::int64_t>::max(), it->second, phase, &ran->second});
             }
-            if (request.phase && phase < *request.phase) {
-                continue;
-            }
-            candidates.push_back({applied.seq, it->second, phase});
         }
     }
     std::sort(candidates.begin(), candidates.end(),
@@ -294,6 +298,12 @@ Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot
     Plan plan;
     std::vector<std::string> refusals;
     for (const Candidate& candidate : candidates) {
+        if (candidate.ran != nullptr) {
+            // Undoing the steps that ran leaves the migration where it was before the phase.
+            plan.runs.push_back(
+                down_run(migrations[candidate.index], candidate.phase, state, dialect, refusals, candidate.ran));
+            continue;
+        }
         if (auto reason = why_not_rollback(ledger, candidate.index, candidate.phase)) {
             throw Error(ErrorKind::state, *reason);
         }

@@ -35,6 +35,8 @@ struct PhaseRun {
     const Migration* migration = nullptr;
     Phase phase = Phase::expand;
     Direction direction = Direction::up;
+    // A rollback of a phase that stopped part-way: only the steps that ran are undone.
+    bool part_done = false;
     std::vector<Action> actions;
 
     // Whether the whole phase can commit in one transaction with its state rows.

@@ -86,7 +86,8 @@ void Runner::run_in_one_transaction(const PhaseRun& run) {
 void Runner::run_step_by_step(const PhaseRun& run) {
     const Migration& migration = *run.migration;
     transaction(run, [&] {
-        PhaseState current = run.direction == Direction::up ? state_before(run.phase) : state_after(run.phase);
+        bool applied = run.direction == Direction::down && !run.part_done;
+        PhaseState current = applied ? state_after(run.phase) : state_before(run.phase);
         m_store.mark_in_progress(migration, current);
     });
     for (const Action& action : run.actions) {

@@ -419,18 +419,40 @@ TEST_F(PlanRollback, IrreversibleStepOfAnUntouchedPhaseDoesNotMatter) {
     EXPECT_EQ(summary(plan_rollback(ms, state, {}, dialect)), (Lines{"0001 expand down"}));
 }
 
-TEST_F(PlanRollback, RefusesWhileAPhaseStoppedPartWay) {
+TEST_F(PlanRollback, PhaseThatStoppedPartWayIsUndoneFirstAndOnlyForTheStepsThatRan) {
     std::vector<Migration> ms = {make_migration(1, 1, 1, 3)};
     StateSnapshot state;
     record(state, ms[0], Phase::expand, 1);
     record(state, ms[0], Phase::backfill, 2);
-    state.completed_steps[{"0001", Phase::contract, Direction::up}] = {0};
+    state.migrations["0001"].status = "in_progress";
+    // Contract steps 1 and 2 ran; the run stopped before step 3.
+    state.completed_steps[{"0001", Phase::contract, Direction::up}] = {0, 1};
+    Plan plan = plan_rollback(ms, state, {}, dialect);
+    ASSERT_EQ(summary(plan), (Lines{"0001 contract down"}));
+    const PhaseRun& run = plan.runs[0];
+    EXPECT_TRUE(run.part_done);
+    ASSERT_EQ(run.actions.size(), 2u);
+    EXPECT_EQ(run.actions[0].sql, "DROP TABLE c1_1");
+    EXPECT_EQ(run.actions[1].sql, "DROP TABLE c1_0");
+
+    // --to undoes the part-done phase first, then what was applied before it.
+    EXPECT_EQ(summary(plan_rollback(ms, state, {std::nullopt, 0}, dialect)),
+              (Lines{"0001 contract down", "0001 backfill down", "0001 expand down"}));
+}
+
+TEST_F(PlanRollback, IrreversibleStepAmongThoseThatRanIsRefused) {
+    std::vector<Migration> ms = {make_migration(1, 2, 0, 0)};
+    ms[0].expand[0].irreversible = true;
+    ms[0].expand[0].down = SqlText();
+    StateSnapshot state;
+    state.migrations["0001"] = MigrationRecord{"0001", "m1", ms[0].checksum, ms[0].source, PhaseState::pending,
+                                               "in_progress", "", {}};
+    state.completed_steps[{"0001", Phase::expand, Direction::up}] = {0};
     try {
         plan_rollback(ms, state, {}, dialect);
-        ADD_FAILURE() << "planned a rollback over a half-applied contract";
+        ADD_FAILURE() << "planned to undo an irreversible step";
     } catch (const Error& e) {
-        EXPECT_EQ(e.kind(), ErrorKind::state);
-        EXPECT_TRUE(contains(e.what(), "contract of 0001_m1 stopped part-way")) << e.what();
+        EXPECT_TRUE(contains(e.what(), "0001_m1 expand step 1")) << e.what();
     }
 }
 

@@ -1,10 +1,11 @@
-// The example project on a real SQLite file: apply everything, roll back one phase at a time,
-// and apply again, checking the schema and the data a user would look at after each step.
+// The example project on every dialect: apply everything, roll back one phase at a time, and
+// apply again, checking the schema and the data a user would look at after each step.
 #include <gtest/gtest.h>
 
 #include "engine/project.hpp"
-#include "support/error.hpp"
 #include "recording_observer.hpp"
+#include "support/error.hpp"
+#include "test_database.hpp"
 #include "test_support.hpp"
 
 namespace migrate {
@@ -12,16 +13,19 @@ namespace {
 
 using testing::TempDir;
 
-class SqliteExample : public ::testing::Test {
+class ExampleProject : public testing::DialectTest {
   protected:
     void SetUp() override {
+        DialectTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
         testing::copy_example_migrations(m_dir / "migrations");
-        m_db = m_dir / "app.db";
     }
 
     Project project() {
         ProjectSettings settings;
-        settings.url = parse_database_url("sqlite:" + m_db.string());
+        settings.url = parse_database_url(db().url());
         settings.dir = m_dir / "migrations";
         settings.run.command = "test";
         settings.run.run_by = "tester";
@@ -31,73 +35,63 @@ class SqliteExample : public ::testing::Test {
 
     std::map<std::string, std::string> phases() {
         std::map<std::string, std::string> out;
-        for (const auto& row : testing::sqlite_rows(m_db, "SELECT id, phase FROM _migrate_migrations")) {
+        if (is_postgres() && db().value("SELECT count(*) FROM pg_namespace WHERE nspname = 'migrate'") == "0") {
+            return out;
+        }
+        for (const auto& row : db().rows("SELECT id, phase FROM " + db().state_table("migrations"))) {
             out[row[0]] = row[1];
         }
         return out;
     }
 
-    std::vector<std::string> columns(const std::string& table) {
-        std::vector<std::string> out;
-        for (const auto& row : testing::sqlite_rows(m_db, "SELECT name FROM pragma_table_info('" + table + "')")) {
-            out.push_back(row[0]);
-        }
-        return out;
+    // Every column of users that the application reads, row by row in key order.
+    std::string users() {
+        return testing::joined(db().rows("SELECT id || ':' || display_name || ':' || email FROM users ORDER BY id"));
     }
 
-    std::string user_tables() {
-        std::string out;
-        for (const auto& row : testing::sqlite_rows(
-                 m_db,
-                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_migrate\\_%' "
-                 "ESCAPE '\\' ORDER BY name")) {
-            out += row[0] + " ";
-        }
-        return out;
+    // State and schema, without what differs between two runs of the same migrations: times
+    // (events, phases, migrations' updated_at, the rows' created_at).
+    std::string schema_and_stable_state() {
+        return db().dump({db().state_table("events"), db().state_table("phases"), db().state_table("migrations"),
+                          db().state_table("backfills"), "users", "orders"});
     }
 
     TempDir m_dir;
-    std::filesystem::path m_db;
     testing::RecordingObserver m_quiet;
 };
 
-TEST_F(SqliteExample, ExpandThenAllLeavesTheRenamedColumnFilledForEveryRow) {
+TEST_P(ExampleProject, ExpandThenAllLeavesTheRenamedColumnFilledForEveryRow) {
     Project first = project();
     first.apply({Phase::expand, std::nullopt}, m_quiet);
     for (const auto& [id, phase] : phases()) {
         EXPECT_EQ(phase, "expanded") << id;
     }
     // Expanded: both columns exist, old app versions keep working.
-    auto expanded = columns("users");
-    EXPECT_NE(std::find(expanded.begin(), expanded.end(), "username"), expanded.end());
-    EXPECT_NE(std::find(expanded.begin(), expanded.end(), "display_name"), expanded.end());
+    EXPECT_TRUE(db().has_column("users", "username"));
+    EXPECT_TRUE(db().has_column("users", "display_name"));
     // The sync trigger fills display_name for rows the old app inserts after expand.
-    testing::sqlite_exec(m_db, "INSERT INTO users (username, email) VALUES ('late', 'late@example.com')");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT display_name FROM users WHERE username = 'late'"), "late");
+    db().exec("INSERT INTO users (username, email) VALUES ('late', 'late@example.com')");
+    EXPECT_EQ(db().value("SELECT display_name FROM users WHERE username = 'late'"), "late");
 
     Project second = project();
     second.apply({Phase::contract, std::nullopt}, m_quiet);
     for (const auto& [id, phase] : phases()) {
         EXPECT_EQ(phase, "contracted") << id;
     }
-    auto contracted = columns("users");
-    EXPECT_EQ(std::find(contracted.begin(), contracted.end(), "username"), contracted.end());
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM users"), "12001");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM users WHERE display_name IS NULL"), "0");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT display_name FROM users WHERE id = 777"), "user777");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM pragma_table_info('orders') WHERE name = 'status'"),
-              "1");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT rows_updated FROM _migrate_backfills WHERE migration_id = '0004'"),
+    EXPECT_FALSE(db().has_column("users", "username"));
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM users"), "12001");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM users WHERE display_name IS NULL"), "0");
+    EXPECT_EQ(db().value("SELECT display_name FROM users WHERE id = 777"), "user777");
+    EXPECT_TRUE(db().has_column("orders", "status"));
+    EXPECT_EQ(db().value("SELECT rows_updated FROM " + db().state_table("backfills") + " WHERE migration_id = '0004'"),
               "12000");
 }
 
-TEST_F(SqliteExample, RollingBackOnePhaseAtATimeUndoesEverythingAndReapplyRestoresIt) {
+TEST_P(ExampleProject, RollingBackOnePhaseAtATimeUndoesEverythingAndReapplyRestoresIt) {
     Project forward = project();
     forward.apply({Phase::contract, std::nullopt}, m_quiet);
-    std::string applied = testing::sqlite_dump(
-        m_db, {"_migrate_events", "_migrate_phases", "_migrate_migrations", "_migrate_backfills", "users", "orders"});
-    std::string applied_users =
-        testing::sqlite_value(m_db, "SELECT group_concat(id || ':' || display_name || ':' || email, ',') FROM users");
+    std::string applied = schema_and_stable_state();
+    std::string applied_users = users();
 
     // Rollback of 0004's contract brings username back with its values.
     Project back = project();
@@ -106,55 +100,47 @@ TEST_F(SqliteExample, RollingBackOnePhaseAtATimeUndoesEverythingAndReapplyRestor
     EXPECT_EQ(undone.runs.back().migration->id, "0004");
     EXPECT_EQ(undone.runs.back().phase, Phase::contract);
     EXPECT_EQ(phases()["0004"], "backfilled");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT username FROM users WHERE id = 42"), "user42");
+    EXPECT_EQ(db().value("SELECT username FROM users WHERE id = 42"), "user42");
 
     int rollbacks = 1;
     while (!project().rollback({}, m_quiet).runs.empty()) {
         ASSERT_LT(++rollbacks, 30) << "rollback never reached the start";
     }
     EXPECT_TRUE(phases().empty());
-    EXPECT_EQ(user_tables(), "");
+    EXPECT_EQ(db().user_tables(), "");
 
     project().apply({Phase::contract, std::nullopt}, m_quiet);
-    EXPECT_EQ(testing::sqlite_dump(m_db, {"_migrate_events", "_migrate_phases", "_migrate_migrations",
-                                          "_migrate_backfills", "users", "orders"}),
-              applied);
-    EXPECT_EQ(
-        testing::sqlite_value(m_db, "SELECT group_concat(id || ':' || display_name || ':' || email, ',') FROM users"),
-        applied_users);
+    EXPECT_EQ(schema_and_stable_state(), applied);
+    EXPECT_EQ(users(), applied_users);
 }
 
-TEST_F(SqliteExample, RollbackOfEachPhaseKindLeavesTheExpectedSchema) {
+TEST_P(ExampleProject, RollbackOfEachPhaseKindLeavesTheExpectedSchema) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
 
     project().rollback({Phase::contract, std::nullopt}, m_quiet);
     for (const auto& [id, phase] : phases()) {
         EXPECT_EQ(phase, "backfilled") << id;
     }
-    auto columns_after_contract = columns("users");
-    EXPECT_NE(std::find(columns_after_contract.begin(), columns_after_contract.end(), "username"),
-              columns_after_contract.end());
+    EXPECT_TRUE(db().has_column("users", "username"));
 
     project().rollback({Phase::backfill, std::nullopt}, m_quiet);
     for (const auto& [id, phase] : phases()) {
         EXPECT_EQ(phase, "expanded") << id;
     }
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM _migrate_backfills"), "0");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM " + db().state_table("backfills")), "0");
 
     project().rollback({std::nullopt, 3}, m_quiet);
     auto remaining = phases();
     EXPECT_EQ(remaining.size(), 3u);
     EXPECT_EQ(remaining.count("0004"), 0u);
-    auto columns_after_expand = columns("users");
-    EXPECT_EQ(std::find(columns_after_expand.begin(), columns_after_expand.end(), "display_name"),
-              columns_after_expand.end());
+    EXPECT_FALSE(db().has_column("users", "display_name"));
 
     project().rollback({Phase::expand, std::nullopt}, m_quiet);
     EXPECT_TRUE(phases().empty());
-    EXPECT_EQ(user_tables(), "");
+    EXPECT_EQ(db().user_tables(), "");
 }
 
-TEST_F(SqliteExample, ContractWaitsForTheBackfillOfItsOwnMigration) {
+TEST_P(ExampleProject, ContractWaitsForTheBackfillOfItsOwnMigration) {
     Project p = project();
     Plan plan = p.plan_apply({Phase::contract, std::nullopt});
     // Phase-major: every expand, then every backfill, then every contract.
@@ -164,19 +150,25 @@ TEST_F(SqliteExample, ContractWaitsForTheBackfillOfItsOwnMigration) {
     }
     EXPECT_TRUE(std::is_sorted(order.begin(), order.end()));
     EXPECT_EQ(plan.runs.size(), 18u);
-    EXPECT_FALSE(std::filesystem::exists(m_db)) << "planning must not create the database";
+    // Planning writes nothing: no SQLite file, no state schema.
+    if (is_sqlite()) {
+        EXPECT_FALSE(std::filesystem::exists(db().url().substr(std::string("sqlite:").size())));
+    } else {
+        EXPECT_EQ(db().value("SELECT count(*) FROM pg_namespace WHERE nspname = 'migrate'"), "0");
+    }
 }
 
-TEST_F(SqliteExample, EventLogRecordsWhoRanWhatAndWhere) {
+TEST_P(ExampleProject, EventLogRecordsWhoRanWhatAndWhere) {
     project().apply({Phase::expand, std::nullopt}, m_quiet);
-    auto rows = testing::sqlite_rows(
-        m_db,
-        "SELECT run_by, run_on, command, migration_id, phase, direction, outcome FROM _migrate_events "
-        "ORDER BY seq");
+    auto rows = db().rows("SELECT run_by, run_on, command, migration_id, phase, direction, outcome FROM " +
+                          db().state_table("events") + " ORDER BY seq");
     ASSERT_EQ(rows.size(), 6u);
     EXPECT_EQ(rows[0], (std::vector<std::string>{"tester", "testhost", "test", "0001", "expand", "up", "applied"}));
     EXPECT_EQ(rows[5][3], "0006");
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, ExampleProject, ::testing::ValuesIn(testing::example_dialects()),
+                         testing::dialect_param_name);
 
 }  // namespace
 }  // namespace migrate

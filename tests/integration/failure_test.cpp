@@ -1,14 +1,15 @@
-// What a failure leaves behind on SQLite: a statement failing in the middle of a phase rolls back
-// the whole phase with its state rows; a phase of steps that cannot share a transaction resumes
-// after its last completed step; a lock held by the application makes migrate give up cleanly.
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <gtest/gtest.h>
-
+// What a failure leaves behind, on every dialect: a statement failing in the middle of a phase
+// rolls back the whole phase with its state rows; a phase of steps that cannot share a
+// transaction resumes after its last completed step; a lock held by the application makes
+// migrate retry, and give up cleanly when its retries run out.
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "engine/project.hpp"
-#include "support/error.hpp"
 #include "recording_observer.hpp"
+#include "support/error.hpp"
+#include "test_database.hpp"
 #include "test_support.hpp"
 
 namespace migrate {
@@ -16,23 +17,33 @@ namespace {
 
 using testing::TempDir;
 
-class SqliteFailure : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        m_db = m_dir / "app.db";
-        testing::write_file(m_dir / "migrations" / "0001_accounts.toml", R"toml(
+// Auto-increment keys are spelled differently on each database; the rows are the same.
+constexpr const char* accounts_migration = R"toml(
 [[expand]]
-up = """
+up.sqlite = """
 CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
 INSERT INTO accounts (name) VALUES ('ann'), ('bob'), ('cy');
 """
+up.postgres = """
+CREATE TABLE accounts (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL);
+INSERT INTO accounts (name) VALUES ('ann'), ('bob'), ('cy');
+"""
 down = "DROP TABLE accounts"
-)toml");
+)toml";
+
+class Failure : public testing::DialectTest {
+  protected:
+    void SetUp() override {
+        DialectTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) {
+            return;
+        }
+        testing::write_file(m_dir / "migrations" / "0001_accounts.toml", accounts_migration);
     }
 
     Project project(Duration lock_timeout = Duration(2000), int lock_retries = 10) {
         ProjectSettings settings;
-        settings.url = parse_database_url("sqlite:" + m_db.string());
+        settings.url = parse_database_url(db().url());
         settings.dir = m_dir / "migrations";
         settings.lock_timeout = lock_timeout;
         settings.run.retry.retries = lock_retries;
@@ -40,14 +51,18 @@ down = "DROP TABLE accounts"
         return Project(settings);
     }
 
-    std::string state_and_data() { return testing::sqlite_dump(m_db, {"_migrate_events"}); }
+    // Everything but the event log, which records the failure.
+    std::string state_and_data() { return db().dump({db().state_table("events")}); }
+
+    std::string state(const std::string& table) { return db().state_table(table); }
+
+    std::string names() { return testing::joined(db().rows("SELECT name FROM accounts ORDER BY id")); }
 
     TempDir m_dir;
-    std::filesystem::path m_db;
     testing::RecordingObserver m_quiet;
 };
 
-TEST_F(SqliteFailure, FailingStatementInTheMiddleOfExpandLeavesDataAndStateAsBefore) {
+TEST_P(Failure, FailingStatementInTheMiddleOfExpandLeavesDataAndStateAsBefore) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_broken.toml", R"toml(
 [[expand]]
@@ -69,14 +84,19 @@ down = "SELECT 1"
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::database);
         EXPECT_NE(std::string(e.what()).find("0002_broken expand step 3"), std::string::npos) << e.what();
-        EXPECT_NE(std::string(e.what()).find("no such table"), std::string::npos) << e.what();
+        std::string reason = is_sqlite() ? "no such table" : "\"no_such_table\" does not exist";
+        EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+        if (is_postgres()) {
+            EXPECT_EQ(e.code(), "42P01") << e.what();  // undefined_table
+        }
     }
     EXPECT_EQ(state_and_data(), before);
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT group_concat(name) FROM accounts"), "ann,bob,cy");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT outcome FROM _migrate_events WHERE migration_id = '0002'"), "failed");
+    EXPECT_FALSE(db().has_column("accounts", "email"));
+    EXPECT_EQ(names(), "ann,bob,cy");
+    EXPECT_EQ(db().value("SELECT outcome FROM " + state("events") + " WHERE migration_id = '0002'"), "failed");
 }
 
-TEST_F(SqliteFailure, FailingStatementInContractKeepsTheMigrationBackfilled) {
+TEST_P(Failure, FailingStatementInContractKeepsTheMigrationBackfilled) {
     testing::write_file(m_dir / "migrations" / "0002_drop_name.toml", R"toml(
 [[expand]]
 up = "ALTER TABLE accounts ADD COLUMN label TEXT"
@@ -95,13 +115,13 @@ down = "SELECT 1"
     std::string before = state_and_data();
     EXPECT_THROW(project().apply({Phase::contract, std::nullopt}, m_quiet), Error);
     EXPECT_EQ(state_and_data(), before);
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase FROM _migrate_migrations WHERE id = '0002'"), "backfilled");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM accounts WHERE label IS NOT NULL"), "0");
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations") + " WHERE id = '0002'"), "backfilled");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM accounts WHERE label IS NOT NULL"), "0");
 }
 
-TEST_F(SqliteFailure, StepThatCannotRunInATransactionMakesThePhaseResumeAfterItsLastDoneStep) {
+TEST_P(Failure, StepThatCannotRunInATransactionMakesThePhaseResumeAfterItsLastDoneStep) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
-    // VACUUM cannot run inside a transaction, so this phase runs step by step.
+    // VACUUM cannot run inside a transaction on either database, so this phase runs step by step.
     testing::write_file(m_dir / "migrations" / "0002_audit.toml", R"toml(
 [[expand]]
 up = "INSERT INTO accounts (name) VALUES ('dee')"
@@ -116,25 +136,56 @@ up = "INSERT INTO audit (note) VALUES ('dee added')"
 down = "DELETE FROM audit WHERE note = 'dee added'"
 )toml");
     EXPECT_THROW(project().apply({Phase::expand, std::nullopt}, m_quiet), Error);
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT status FROM _migrate_migrations WHERE id = '0002'"), "in_progress");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT group_concat(step) FROM _migrate_steps WHERE migration_id = '0002'"),
-              "0,1");
+    EXPECT_EQ(db().value("SELECT status FROM " + state("migrations") + " WHERE id = '0002'"), "in_progress");
+    EXPECT_EQ(
+        testing::joined(db().rows("SELECT step FROM " + state("steps") + " WHERE migration_id = '0002' ORDER BY step")),
+        "0,1");
 
     // The operator fixes what step 3 needed and reruns: steps 1 and 2 do not run again.
-    testing::sqlite_exec(m_db, "CREATE TABLE audit (note TEXT)");
+    db().exec("CREATE TABLE audit (note TEXT)");
     Plan plan = project().apply({Phase::expand, std::nullopt}, m_quiet);
     ASSERT_EQ(plan.runs.size(), 1u);
     EXPECT_TRUE(plan.runs[0].actions[0].done);
     EXPECT_TRUE(plan.runs[0].actions[1].done);
     EXPECT_FALSE(plan.runs[0].actions[2].done);
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM accounts WHERE name = 'dee'"), "1");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM audit"), "1");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase || '/' || status FROM _migrate_migrations WHERE id = '0002'"),
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM accounts WHERE name = 'dee'"), "1");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM audit"), "1");
+    EXPECT_EQ(db().value("SELECT phase || '/' || status FROM " + state("migrations") + " WHERE id = '0002'"),
               "expanded/ok");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM _migrate_steps"), "0");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM " + state("steps")), "0");
 }
 
-TEST_F(SqliteFailure, RollbackRefusesWhileAPhaseIsPartDone) {
+TEST_P(Failure, RollbackOfAPhaseThatStoppedPartWayUndoesTheStepsThatRanInReverse) {
+    project().apply({Phase::contract, std::nullopt}, m_quiet);
+    testing::write_file(m_dir / "migrations" / "0002_part.toml", R"toml(
+[[expand]]
+up = "INSERT INTO accounts (name) VALUES ('dee')"
+down = "DELETE FROM accounts WHERE name = 'dee'"
+
+[[expand]]
+up = "VACUUM"
+down = "VACUUM"
+
+[[expand]]
+up = "INSERT INTO missing (x) VALUES (1)"
+down = "DELETE FROM missing"
+)toml");
+    std::string before = state_and_data();
+    EXPECT_THROW(project().apply({Phase::expand, std::nullopt}, m_quiet), Error);
+    EXPECT_EQ(names(), "ann,bob,cy,dee");
+
+    // The operator gives up on 0002 instead: its two steps that ran are undone, the last first.
+    Plan undone = project().rollback({}, m_quiet);
+    ASSERT_EQ(undone.runs.size(), 1u);
+    EXPECT_EQ(undone.runs[0].migration->id, "0002");
+    ASSERT_EQ(undone.runs[0].actions.size(), 2u);
+    EXPECT_EQ(undone.runs[0].actions[0].step, 1);
+    EXPECT_EQ(undone.runs[0].actions[1].step, 0);
+    EXPECT_EQ(names(), "ann,bob,cy");
+    EXPECT_EQ(state_and_data(), before);
+}
+
+TEST_P(Failure, RollbackOfAPhaseThatStoppedPartWayRefusesWhenAStepThatRanIsIrreversible) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_part.toml", R"toml(
 [[expand]]
@@ -146,16 +197,19 @@ up = "INSERT INTO missing (x) VALUES (1)"
 down = "DELETE FROM missing"
 )toml");
     EXPECT_THROW(project().apply({Phase::expand, std::nullopt}, m_quiet), Error);
+    std::string before = state_and_data();
     try {
         project().rollback({}, m_quiet);
         FAIL() << "rollback should refuse";
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::state);
-        EXPECT_NE(std::string(e.what()).find("part-way"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("0002_part expand step 1"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("irreversible"), std::string::npos) << e.what();
     }
+    EXPECT_EQ(state_and_data(), before);
 }
 
-TEST_F(SqliteFailure, ApplicationHoldingTheDatabaseLockMakesApplyGiveUpAfterItsRetries) {
+TEST_P(Failure, ApplicationHoldingALockMakesApplyGiveUpAfterItsRetries) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_add.toml", R"toml(
 [[expand]]
@@ -164,10 +218,8 @@ down = "ALTER TABLE accounts DROP COLUMN email"
 )toml");
     std::string before = state_and_data();
     {
-        // An application transaction that holds the write lock for longer than migrate waits.
-        SQLite::Database app(m_db.string(), SQLite::OPEN_READWRITE);
-        app.exec("BEGIN IMMEDIATE");
-        app.exec("UPDATE accounts SET name = name");
+        // An application transaction that holds its lock for longer than migrate waits.
+        auto app = db().hold_lock("accounts");
         auto started = std::chrono::steady_clock::now();
         try {
             project(Duration(300), 2).apply({Phase::expand, std::nullopt}, m_quiet);
@@ -175,40 +227,55 @@ down = "ALTER TABLE accounts DROP COLUMN email"
         } catch (const Error& e) {
             EXPECT_EQ(e.kind(), ErrorKind::lock_timeout) << e.what();
             EXPECT_NE(std::string(e.what()).find("gave up after 2 retries"), std::string::npos) << e.what();
+            if (is_postgres()) {
+                EXPECT_EQ(e.code(), "55P03") << e.what();  // lock_not_available
+            }
         }
         // Three tries of 300ms each, with pauses between them.
         auto waited = std::chrono::steady_clock::now() - started;
         EXPECT_GE(waited, std::chrono::milliseconds(900));
         EXPECT_LT(waited, std::chrono::seconds(10));
-        app.exec("ROLLBACK");
+        if (is_postgres()) {
+            // Each retry is shown to the user. (On SQLite the lock makes the state store's
+            // preparation wait, before any phase starts, where retries are not reported.)
+            EXPECT_EQ(m_quiet.retries, (std::vector<std::string>{"55P03", "55P03"}));
+        }
     }
     EXPECT_EQ(state_and_data(), before);
     project().apply({Phase::expand, std::nullopt}, m_quiet);
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase FROM _migrate_migrations WHERE id = '0002'"), "expanded");
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations") + " WHERE id = '0002'"), "expanded");
 }
 
-TEST_F(SqliteFailure, ApplyRetriesUntilTheApplicationLetsGoOfTheDatabase) {
+TEST_P(Failure, ApplyRetriesUntilTheApplicationLetsGo) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_add.toml", R"toml(
 [[expand]]
 up = "ALTER TABLE accounts ADD COLUMN email TEXT"
 down = "ALTER TABLE accounts DROP COLUMN email"
 )toml");
-    SQLite::Database app(m_db.string(), SQLite::OPEN_READWRITE);
-    app.exec("BEGIN IMMEDIATE");
-    app.exec("UPDATE accounts SET name = name");
+    auto app = db().hold_lock("accounts");
     std::thread release([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-        app.exec("COMMIT");
+        app->release();
     });
     auto started = std::chrono::steady_clock::now();
-    project(Duration(200), 10).apply({Phase::expand, std::nullopt}, m_quiet);
+    std::optional<std::string> failure;
+    try {
+        project(Duration(200), 10).apply({Phase::expand, std::nullopt}, m_quiet);
+    } catch (const Error& e) {
+        failure = e.what();
+    }
     release.join();
+    ASSERT_FALSE(failure) << *failure;
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1400));
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT phase FROM _migrate_migrations WHERE id = '0002'"), "expanded");
-    EXPECT_EQ(testing::sqlite_value(m_db, "SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name = 'email'"),
-              "1");
+    if (is_postgres()) {
+        EXPECT_FALSE(m_quiet.retries.empty());
+    }
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations") + " WHERE id = '0002'"), "expanded");
+    EXPECT_TRUE(db().has_column("accounts", "email"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Dialects, Failure, ::testing::ValuesIn(testing::test_dialects()), testing::dialect_param_name);
 
 }  // namespace
 }  // namespace migrate

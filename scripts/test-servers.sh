@@ -1,0 +1,159 @@
+# Starts throwaway database servers for the integration tests and exports the URLs they read
+# (MIGRATE_TEST_POSTGRES_URL). Sourced by scripts/test.sh, or by hand before running the tests
+# from a shell: `source scripts/test-servers.sh`. Every server runs on a private loopback port
+# with its files in one fresh temporary folder; an EXIT trap stops each one by its own pid and
+# removes the folder, so nothing outlives the shell that sourced this file. Servers installed on
+# the machine (a default PostgreSQL cluster on 5432, say) are neither used nor touched.
+#
+# A URL that is already set is used as it is, and that server is not started: to run the tests
+# against a server of your own, or to source this file twice in one shell.
+#
+# A further server adds a start_NAME function that calls register_test_server_stop, and a call
+# to it at the bottom.
+
+test_servers_dir=$(mktemp -d "${TMPDIR:-/tmp}/migrate-test-servers.XXXXXX")
+chmod 755 "$test_servers_dir"
+test_server_stops=()
+
+# Runs every registered stop, newest first, then removes the folder. Installed as the EXIT trap.
+stop_test_servers() {
+    local i
+    for ((i = ${#test_server_stops[@]} - 1; i >= 0; i--)); do
+        eval "${test_server_stops[i]}" || true
+    done
+    test_server_stops=()
+    rm -rf "$test_servers_dir"
+}
+trap stop_test_servers EXIT
+
+register_test_server_stop() {
+    test_server_stops+=("$1")
+}
+
+# Stops the process `pid` with `signal`, escalating to SIGKILL if it is still there after
+# `patience` seconds, and waits until it is gone. By pid only: other servers of the same
+# program on this machine are none of our business.
+stop_pid() {
+    local pid=$1 signal=$2 patience=$3 waited=0
+    kill "-$signal" "$pid" 2>/dev/null || return 0
+    while kill -0 "$pid" 2>/dev/null; do
+        if ((waited >= patience * 10)); then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+}
+
+# A TCP port nobody listens on yet, from $1 upwards. Bash's /dev/tcp connects only if a server
+# listens there.
+free_port() {
+    local port=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        port=$((port + 1))
+    done
+    echo "$port"
+}
+
+# A password of hex digits: nothing in it needs escaping in a URL or in SQL.
+random_secret() {
+    od -An -N16 -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# initdb and postgres refuse to run as root; root runs them as the postgres user the Debian
+# package created, anyone else as themselves.
+# From the servers' folder, which that user can enter, unlike perhaps the caller's.
+as_server_user() {
+    (
+        cd "$test_servers_dir"
+        if [[ $(id -u) -eq 0 ]]; then
+            exec runuser -u postgres -- "$@"
+        else
+            exec "$@"
+        fi
+    )
+}
+
+start_postgres() {
+    local bin=/usr/lib/postgresql/15/bin
+    local root="$test_servers_dir/postgres"
+    local data="$root/data" sockets="$root/sockets" log="$root/server.log"
+    mkdir -p "$data" "$sockets"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R postgres:postgres "$root"
+    fi
+    chmod 700 "$data"
+
+    # Local socket connections (only this script uses them, as the superuser) are trusted; TCP
+    # needs a password, as on a real server.
+    if ! as_server_user "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+        --no-locale --encoding=UTF8 --no-sync >"$root/initdb.log" 2>&1; then
+        echo "initdb failed:" >&2
+        cat "$root/initdb.log" >&2
+        return 1
+    fi
+    # A server for tests: durability buys nothing here and costs time on every commit.
+    cat >>"$data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$sockets'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+EOF
+
+    # Another process may take the port between the probe and the bind; then try the next one.
+    local port=55432 attempt started=""
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port "$port")
+        if as_server_user "$bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 -o "-p $port" >/dev/null 2>&1; then
+            started=yes
+            break
+        fi
+        port=$((port + 1))
+    done
+    local pid=""
+    if [[ -f "$data/postmaster.pid" ]]; then
+        pid=$(head -n 1 "$data/postmaster.pid")
+    fi
+    if [[ -n "$pid" ]]; then
+        # Fast shutdown (SIGINT) ends the sessions tests left open, then the server.
+        register_test_server_stop "stop_pid $pid INT 10"
+    fi
+    if [[ -z "$started" ]]; then
+        echo "PostgreSQL did not start; its log:" >&2
+        cat "$log" >&2 || true
+        return 1
+    fi
+
+    local ready=""
+    for attempt in $(seq 1 100); do
+        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+            ready=yes
+            break
+        fi
+        sleep 0.1
+    done
+    if [[ -z "$ready" ]]; then
+        echo "PostgreSQL does not accept connections on 127.0.0.1:$port; its log:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+
+    local password
+    password=$(random_secret)
+    if ! as_server_user "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockets" -p "$port" -U postgres -d postgres \
+        -c "CREATE ROLE migrate_test LOGIN CREATEDB PASSWORD '$password'" >/dev/null; then
+        echo "cannot create the test role; the server log:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+    export MIGRATE_TEST_POSTGRES_URL="postgres://migrate_test:$password@127.0.0.1:$port/postgres"
+    echo "PostgreSQL 15 for the tests: postgres://migrate_test:***@127.0.0.1:$port (pid $pid, files in $root)"
+}
+
+if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
+    start_postgres
+else
+    echo "PostgreSQL for the tests: using MIGRATE_TEST_POSTGRES_URL as already set"
+fi

@@ -116,10 +116,12 @@ class Dialect {
 
     virtual SqlTraits classify(std::string_view sql) const = 0;
 
-    // Before a step that runs outside a transaction is run again: removes what an earlier,
-    // failed run of `sql` left behind that would make it fail again (on PostgreSQL, the INVALID
-    // index of a failed CREATE INDEX CONCURRENTLY). Returns what it did, for the user to see.
-    virtual std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql) const = 0;
+    // Before a step that runs outside a transaction: removes what an earlier, failed run of
+    // `sql` left behind that would make it fail again (on PostgreSQL, the INVALID index of a
+    // failed CREATE INDEX CONCURRENTLY). `may_have_run`: an earlier run may have completed this
+    // very step and died before recording it. Returns what it did, for the user to see.
+    virtual std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,
+                                                     bool may_have_run) const = 0;
 
     // The columns a backfill walks in keyset order: the primary key, or what the dialect
     // offers instead. `table` is as the user wrote it. Throws Error(input) if there is none.

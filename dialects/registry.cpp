@@ -18,7 +18,9 @@ struct Registration {
     std::unique_ptr<Dialect> (*make)(const DialectOptions&);
 };
 
-std::unique_ptr<Dialect> make_sqlite(const DialectOptions&) { return std::make_unique<SqliteDialect>(); }
+std::unique_ptr<Dialect> make_sqlite(const DialectOptions&) {
+    return std::make_unique<SqliteDialect>();
+}
 #ifdef MIGRATE_WITH_POSTGRES
 std::unique_ptr<Dialect> make_postgres(const DialectOptions& options) {
     return std::make_unique<PostgresDialect>(options);

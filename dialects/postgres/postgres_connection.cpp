@@ -1,9 +1,9 @@
 #include "dialects/postgres/postgres_connection.hpp"
 
 #include <fmt/format.h>
-
 #include <pqxx/pqxx>
 
+#include "dialects/postgres/postgres_sql.hpp"
 #include "support/error.hpp"
 #include "support/redact.hpp"
 #include "support/sql_lexer.hpp"
@@ -67,7 +67,9 @@ auto translated(Work&& work) -> decltype(work()) {
     }
 }
 
-std::string milliseconds(Duration duration) { return fmt::format("'{}ms'", duration.count()); }
+std::string milliseconds(Duration duration) {
+    return fmt::format("'{}ms'", duration.count());
+}
 
 // Parameters go to libpq as text, NULL as a null pointer; the server infers their types.
 pqxx::result run(pqxx::connection& connection, std::string_view sql, const std::vector<Value>& params) {
@@ -96,12 +98,13 @@ struct PostgresConnection::Session {
     pqxx::quiet_errorhandler quiet;
 };
 
-PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOptions& options) {
+PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOptions& options)
+    : m_lock_timeout(options.lock_timeout) {
     try {
         m_session = std::make_unique<Session>(url.text);
     } catch (const pqxx::broken_connection& e) {
-        throw Error(ErrorKind::database, fmt::format("cannot connect to {}: {}", url.redacted(),
-                                                     redact_secrets(server_message(e.what()))));
+        throw Error(ErrorKind::database,
+                    fmt::format("cannot connect to {}: {}", url.redacted(), redact_secrets(server_message(e.what()))));
     }
     std::string setup = fmt::format(
         "SET application_name = 'migrate'; SET client_min_messages = warning; SET lock_timeout = {}; "
@@ -130,13 +133,32 @@ void PostgresConnection::execute_script(std::string_view sql) {
             return;
         }
         for (const Statement& statement : split.statements) {
-            run(m_session->connection, statement.text, {});
+            if (!is_concurrent_index_statement(statement)) {
+                run(m_session->connection, statement.text, {});
+                continue;
+            }
+            // A concurrent index build waits for every older transaction in the database, and
+            // PostgreSQL counts that against lock_timeout. The wait blocks nobody (its lock
+            // lets reads and writes through), so it is not cut off; statement_timeout still is.
+            run(m_session->connection, "SET lock_timeout = 0", {});
+            try {
+                run(m_session->connection, statement.text, {});
+            } catch (...) {
+                try {
+                    run(m_session->connection, "SET lock_timeout = " + milliseconds(m_lock_timeout), {});
+                } catch (...) {
+                    // The statement's own error is the one to report.
+                }
+                throw;
+            }
+            run(m_session->connection, "SET lock_timeout = " + milliseconds(m_lock_timeout), {});
         }
     });
 }
 
 std::int64_t PostgresConnection::execute(std::string_view sql, const std::vector<Value>& params) {
-    return translated([&] { return static_cast<std::int64_t>(run(m_session->connection, sql, params).affected_rows()); });
+    return translated(
+        [&] { return static_cast<std::int64_t>(run(m_session->connection, sql, params).affected_rows()); });
 }
 
 QueryResult PostgresConnection::query(std::string_view sql, const std::vector<Value>& params) {

@@ -27,6 +27,7 @@ class PostgresConnection final : public Connection {
     struct Session;  // the libpqxx objects, kept out of this header
     std::unique_ptr<Session> m_session;
     bool m_in_transaction = false;
+    Duration m_lock_timeout;
 };
 
 // Connects to check whether `url` names an existing database: false when the server says it

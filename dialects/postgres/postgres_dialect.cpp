@@ -1,11 +1,12 @@
 #include "dialects/postgres/postgres_dialect.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "dialects/postgres/postgres_connection.hpp"
+#include "dialects/postgres/postgres_sql.hpp"
 #include "support/error.hpp"
 #include "support/sql_lexer.hpp"
 
@@ -31,96 +32,15 @@ class PostgresRunnerLock final : public RunnerLock {
     std::int64_t m_key;
 };
 
-bool starts_with_words(const std::vector<Token>& tokens, std::initializer_list<const char*> words) {
-    std::size_t i = 0;
-    for (const char* word : words) {
-        if (i >= tokens.size() || !tokens[i].is_word(word)) {
-            return false;
-        }
-        ++i;
-    }
-    return true;
-}
-
-bool has_word(const std::vector<Token>& tokens, const char* word) {
-    for (const Token& token : tokens) {
-        if (token.is_word(word)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// Why `statement` cannot run inside a transaction block, or "" when it can.
-std::string outside_transaction_reason(const Statement& statement) {
-    const std::vector<Token>& t = statement.tokens;
-    if (starts_with_words(t, {"CREATE", "INDEX", "CONCURRENTLY"}) ||
-        starts_with_words(t, {"CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"})) {
-        return "CREATE INDEX CONCURRENTLY cannot run inside a transaction";
-    }
-    if (starts_with_words(t, {"DROP", "INDEX", "CONCURRENTLY"})) {
-        return "DROP INDEX CONCURRENTLY cannot run inside a transaction";
-    }
-    if (starts_with_words(t, {"REINDEX"}) && has_word(t, "CONCURRENTLY")) {
-        return "REINDEX CONCURRENTLY cannot run inside a transaction";
-    }
-    if (starts_with_words(t, {"ALTER", "TABLE"}) && has_word(t, "DETACH") && has_word(t, "CONCURRENTLY")) {
-        return "DETACH PARTITION CONCURRENTLY cannot run inside a transaction";
-    }
-    if (starts_with_words(t, {"ALTER", "TYPE"}) && has_word(t, "ADD") && has_word(t, "VALUE")) {
-        // Allowed in a transaction since PostgreSQL 12, but the new value cannot be used until
-        // it commits: later steps of the same phase could not use it.
-        return "a value added by ALTER TYPE ... ADD VALUE is usable only once committed";
-    }
-    for (const char* command : {"VACUUM", "CREATE DATABASE", "DROP DATABASE", "CREATE TABLESPACE",
-                                "DROP TABLESPACE", "ALTER SYSTEM"}) {
-        std::string_view words(command);
-        std::size_t space = words.find(' ');
-        bool match = space == std::string_view::npos
-                         ? starts_with_words(t, {command})
-                         : t.size() > 1 && t[0].is_word(words.substr(0, space)) && t[1].is_word(words.substr(space + 1));
-        if (match) {
-            return fmt::format("{} cannot run inside a transaction", command);
-        }
-    }
-    for (const char* command : {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "PREPARE"}) {
-        if (starts_with_words(t, {command})) {
-            return "the step controls its own transaction";
-        }
-    }
-    return {};
-}
-
-// The name given to CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON ..., as
-// written; empty when the index is unnamed.
-std::string concurrent_index_name(const Statement& statement) {
-    const std::vector<Token>& t = statement.tokens;
-    std::size_t i = 1;
-    if (i < t.size() && t[i].is_word("UNIQUE")) {
-        ++i;
-    }
-    if (!(i + 1 < t.size() && t[i].is_word("INDEX") && t[i + 1].is_word("CONCURRENTLY"))) {
-        return {};
-    }
-    i += 2;
-    if (i + 2 < t.size() && t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
-        i += 3;
-    }
-    std::string name;
-    while (i < t.size() && !t[i].is_word("ON")) {
-        name += t[i].text;
-        ++i;
-    }
-    return name;
-}
-
 }  // namespace
 
 std::unique_ptr<Connection> PostgresDialect::connect(const DatabaseUrl& url, const ConnectOptions& options) const {
     return std::make_unique<PostgresConnection>(url, options);
 }
 
-bool PostgresDialect::database_exists(const DatabaseUrl& url) const { return postgres_database_exists(url); }
+bool PostgresDialect::database_exists(const DatabaseUrl& url) const {
+    return postgres_database_exists(url);
+}
 
 std::int64_t PostgresDialect::runner_lock_key(std::string_view state_schema) {
     // FNV-1a of "migrate:<schema>": stable across builds and machines, as every runner of a
@@ -158,9 +78,8 @@ std::unique_ptr<RunnerLock> PostgresDialect::lock_runner(Connection& connection,
     std::string who = "holder unknown";
     if (!holder.rows.empty()) {
         const Row& row = holder.rows[0];
-        who = fmt::format("server process {} from {}, application '{}', connected since {}",
-                          value_to_string(row[0]), value_to_string(row[1]), value_to_string(row[2]),
-                          value_to_string(row[3]));
+        who = fmt::format("server process {} from {}, application '{}', connected since {}", value_to_string(row[0]),
+                          value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3]));
     }
     throw Error(ErrorKind::lock_timeout,
                 fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(), who,
@@ -192,9 +111,8 @@ void PostgresDialect::create_state_namespace(Connection& connection) const {
 }
 
 bool PostgresDialect::state_table_exists(Connection& connection, std::string_view name) const {
-    QueryResult result = connection.query(
-        "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = $2",
-        {m_options.state_schema, std::string(name)});
+    QueryResult result = connection.query("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = $2",
+                                          {m_options.state_schema, std::string(name)});
     return !result.rows.empty();
 }
 
@@ -207,28 +125,44 @@ SqlTraits PostgresDialect::classify(std::string_view sql) const {
     return {};
 }
 
-std::vector<std::string> PostgresDialect::clean_up_before(Connection& connection, std::string_view sql) const {
+std::vector<std::string> PostgresDialect::clean_up_before(Connection& connection, std::string_view sql,
+                                                          bool may_have_run) const {
     std::vector<std::string> notes;
     for (const Statement& statement : split_statements(sql).statements) {
-        std::string name = concurrent_index_name(statement);
-        if (name.empty()) {
+        std::optional<ConcurrentIndex> index = concurrent_index_created(statement);
+        if (!index || index->name.empty()) {
             continue;
         }
-        // A CREATE INDEX CONCURRENTLY that failed part-way leaves the index behind, INVALID: the
-        // next attempt would fail on its name, or skip it with IF NOT EXISTS.
-        QueryResult invalid = connection.query(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_index i "
+        QueryResult found = connection.query(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), i.indisvalid::int FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.oid = to_regclass($1) AND NOT i.indisvalid",
-            {name});
-        if (invalid.rows.empty()) {
+            "WHERE c.oid = to_regclass($1)",
+            {index->name});
+        if (found.rows.empty()) {
             continue;
         }
-        std::string index = value_to_string(invalid.rows[0][0]);
-        connection.execute_script(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", index));
-        notes.push_back(fmt::format("dropped the INVALID index {} that an earlier, failed CREATE INDEX CONCURRENTLY "
-                                    "left behind",
-                                    index));
+        std::string name = value_to_string(found.rows[0][0]);
+        bool valid = value_to_int(found.rows[0][1]) == 1;
+        std::string note;
+        if (!valid) {
+            // A build that failed part-way leaves its index behind, INVALID: the next attempt
+            // would fail on its name, or skip it under IF NOT EXISTS.
+            note = fmt::format(
+                "dropped the INVALID index {} that an earlier, failed CREATE INDEX CONCURRENTLY left "
+                "behind",
+                name);
+        } else if (may_have_run && !index->if_not_exists) {
+            // The server finishes a build whose client died, so the earlier run may have built it
+            // and died before recording the step. Built again, it is sure to match the step.
+            note = fmt::format(
+                "dropped the index {} that the earlier, interrupted run built without recording the "
+                "step, to build it again",
+                name);
+        } else {
+            continue;
+        }
+        connection.execute_script(fmt::format("DROP INDEX CONCURRENTLY IF EXISTS {}", name));
+        notes.push_back(note);
     }
     return notes;
 }

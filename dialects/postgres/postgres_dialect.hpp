@@ -27,7 +27,8 @@ class PostgresDialect final : public Dialect {
     bool state_table_exists(Connection& connection, std::string_view name) const override;
 
     SqlTraits classify(std::string_view sql) const override;
-    std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql) const override;
+    std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,
+                                             bool may_have_run) const override;
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
 
     // The advisory lock key of a state schema: runners of one schema exclude each other, and

@@ -25,7 +25,7 @@ class SqliteDialect final : public Dialect {
     bool state_table_exists(Connection& connection, std::string_view name) const override;
 
     SqlTraits classify(std::string_view sql) const override;
-    std::vector<std::string> clean_up_before(Connection&, std::string_view) const override { return {}; }
+    std::vector<std::string> clean_up_before(Connection&, std::string_view, bool) const override { return {}; }
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
 
     // The file a sqlite: URL names: "sqlite:app.db" and "sqlite://app.db" -> app.db,

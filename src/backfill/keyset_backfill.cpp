@@ -7,8 +7,7 @@
 namespace migrate {
 
 KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store,
-                               const Migration& migration, int step_index, BackfillSpec spec,
-                               BackfillOptions options)
+                               const Migration& migration, int step_index, BackfillSpec spec, BackfillOptions options)
     : m_dialect(dialect),
       m_connection(connection),
       m_store(store),
@@ -91,9 +90,10 @@ BackfillProgress KeysetBackfill::run(const BatchObserver& observer, const RetryO
         return progress;
     }
     while (true) {
-        Row upper = next_upper_key(progress.last_key);
+        // Reads wait on locks too (an application's LOCK TABLE, another deploy's DDL).
+        Row upper = with_retries(m_options.retry, on_retry, [&] { return next_upper_key(progress.last_key); });
         if (upper.empty()) {
-            std::int64_t left = remaining();
+            std::int64_t left = with_retries(m_options.retry, on_retry, [&] { return remaining(); });
             if (left == 0) {
                 return progress;
             }

@@ -61,7 +61,9 @@ std::string short_time(const std::string& timestamp) {
     return out;
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
 
 nlohmann::json key_json(const Row& key) {
     nlohmann::json array = nlohmann::json::array();
@@ -165,7 +167,7 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
     }
     for (const PhaseRun& run : plan.runs) {
         out << fmt::format("\n{} · {}{} · {}\n", run.migration->label(), to_string(run.phase),
-                           run.part_done                        ? " (rollback of the steps that ran before it stopped)"
+                           run.part_done                      ? " (rollback of the steps that ran before it stopped)"
                            : run.direction == Direction::down ? " (rollback)"
                                                               : "",
                            how_it_runs(run));
@@ -363,11 +365,20 @@ void TextRunObserver::backfill_batch(const PhaseRun&, const Action& action, cons
     }
 }
 
-void TextRunObserver::retrying(const PhaseRun&, int attempt, int retries, Duration delay, const Error& error) {
+void TextRunObserver::retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) {
+    if (run == nullptr) {
+        // Before any phase: reading the state store waits on the application too.
+        print_header();
+        m_out << "  waiting for the database:";
+    }
     std::string code = error.code().empty() ? "" : fmt::format(" ({})", error.code());
     m_out << fmt::format("\n      ... {}{}; retry {}/{} in {}", first_line(error.what()), code, attempt, retries,
                          format_duration(delay))
           << std::flush;
+    if (run == nullptr) {
+        m_out << "\n";
+        return;
+    }
     m_sublines = true;
 }
 
@@ -413,9 +424,9 @@ void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
 }
 
 void JsonRunObserver::phase_started(const PhaseRun& run) {
-    m_current = {{"migration", run.migration->id}, {"name", run.migration->name},
-                 {"phase", to_string(run.phase)},  {"direction", to_string(run.direction)},
-                 {"steps", run.actions.size()},    {"backfill", nlohmann::json::array()},
+    m_current = {{"migration", run.migration->id},     {"name", run.migration->name},
+                 {"phase", to_string(run.phase)},      {"direction", to_string(run.direction)},
+                 {"steps", run.actions.size()},        {"backfill", nlohmann::json::array()},
                  {"retries", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
 }
 
@@ -428,12 +439,15 @@ void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, cons
     backfills[slot] = backfill_json(progress);
 }
 
-void JsonRunObserver::retrying(const PhaseRun&, int attempt, int, Duration delay, const Error& error) {
-    m_current["retries"].push_back(
-        {{"attempt", attempt}, {"delay_ms", delay.count()}, {"code", error.code()}, {"message", error.what()}});
+void JsonRunObserver::retrying(const PhaseRun* run, int attempt, int, Duration delay, const Error& error) {
+    nlohmann::json retry = {
+        {"attempt", attempt}, {"delay_ms", delay.count()}, {"code", error.code()}, {"message", error.what()}};
+    (run == nullptr ? m_waits : m_current["retries"]).push_back(std::move(retry));
 }
 
-void JsonRunObserver::note(const PhaseRun&, const std::string& message) { m_current["notes"].push_back(message); }
+void JsonRunObserver::note(const PhaseRun&, const std::string& message) {
+    m_current["notes"].push_back(message);
+}
 
 void JsonRunObserver::phase_finished(const PhaseRun&, Duration took) {
     m_current["duration_ms"] = took.count();
@@ -442,11 +456,8 @@ void JsonRunObserver::phase_finished(const PhaseRun&, Duration took) {
 }
 
 nlohmann::json JsonRunObserver::document(const Settings& settings, const std::string& operation) const {
-    return {{"version", json_format_version},
-            {"operation", operation},
-            {"database", require_url(settings).redacted()},
-            {"dir", settings.dir.string()},
-            {"phases", m_phases}};
+    return {{"version", json_format_version}, {"operation", operation}, {"database", require_url(settings).redacted()},
+            {"dir", settings.dir.string()},   {"waits", m_waits},       {"phases", m_phases}};
 }
 
 }  // namespace migrate

@@ -35,7 +35,7 @@ class TextRunObserver final : public RunObserver {
     void print_header();
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
-    void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) override;
+    void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) override;
     void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
     // Ends the line of a phase that threw, if one is open.
@@ -56,7 +56,7 @@ class JsonRunObserver final : public RunObserver {
   public:
     void phase_started(const PhaseRun& run) override;
     void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
-    void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) override;
+    void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) override;
     void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
 
@@ -64,6 +64,7 @@ class JsonRunObserver final : public RunObserver {
 
   private:
     nlohmann::json m_phases = nlohmann::json::array();
+    nlohmann::json m_waits = nlohmann::json::array();  // retries before the first phase
     nlohmann::json m_current;
 };
 

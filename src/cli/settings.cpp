@@ -1,8 +1,9 @@
 #include "cli/settings.hpp"
 
-#include <fmt/format.h>
 #include <charconv>
 #include <regex>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "support/error.hpp"
@@ -211,9 +212,8 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
     settings.lock_wait = duration(options.lock_wait, config ? config->lock_wait : std::nullopt, "--lock-wait", "10s");
     settings.lock_timeout =
         duration(options.lock_timeout, config ? config->lock_timeout : std::nullopt, "--lock-timeout", "2s");
-    settings.statement_timeout = duration(options.statement_timeout,
-                                          config ? config->statement_timeout : std::nullopt, "--statement-timeout",
-                                          "0s");
+    settings.statement_timeout = duration(options.statement_timeout, config ? config->statement_timeout : std::nullopt,
+                                          "--statement-timeout", "0s");
     if (!options.lock_retries.empty()) {
         int retries = -1;
         auto [end, ec] = std::from_chars(options.lock_retries.data(),

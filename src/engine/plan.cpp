@@ -61,7 +61,9 @@ std::string resolve(const Migration& migration, const SqlText& sql, const Dialec
                                   dialect.name(), variants, field, dialect.name(), field));
 }
 
-std::string step_label(Phase phase, std::size_t index) { return fmt::format("{} step {}", to_string(phase), index + 1); }
+std::string step_label(Phase phase, std::size_t index) {
+    return fmt::format("{} step {}", to_string(phase), index + 1);
+}
 
 PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect) {
     PhaseRun run{&migration, phase, Direction::up, false, {}};
@@ -137,6 +139,26 @@ PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& 
         run.actions.push_back(std::move(action));
     }
     return run;
+}
+
+// An interrupted run of this phase left the migration in progress: the first step it did not
+// record may have run all the same.
+void mark_resumed(PhaseRun& run, const StateSnapshot& state) {
+    auto it = state.migrations.find(run.migration->id);
+    if (it == state.migrations.end() || it->second.status != "in_progress") {
+        return;
+    }
+    PhaseState expected =
+        run.direction == Direction::down && !run.part_done ? state_after(run.phase) : state_before(run.phase);
+    if (it->second.phase != expected) {
+        return;
+    }
+    for (Action& action : run.actions) {
+        if (!action.done) {
+            action.may_have_run = true;
+            return;
+        }
+    }
 }
 
 }  // namespace
@@ -238,6 +260,7 @@ Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& s
                 break;
             }
             plan.runs.push_back(up_run(migrations[i], phase, state, dialect));
+            mark_resumed(plan.runs.back(), state);
             ledger.states[i] = state_after(phase);
         }
         if (phase == request.through) {
@@ -302,12 +325,14 @@ Plan plan_rollback(const std::vector<Migration>& migrations, const StateSnapshot
             // Undoing the steps that ran leaves the migration where it was before the phase.
             plan.runs.push_back(
                 down_run(migrations[candidate.index], candidate.phase, state, dialect, refusals, candidate.ran));
+            mark_resumed(plan.runs.back(), state);
             continue;
         }
         if (auto reason = why_not_rollback(ledger, candidate.index, candidate.phase)) {
             throw Error(ErrorKind::state, *reason);
         }
         plan.runs.push_back(down_run(migrations[candidate.index], candidate.phase, state, dialect, refusals));
+        mark_resumed(plan.runs.back(), state);
         ledger.states[candidate.index] = state_before(candidate.phase);
     }
     if (!refusals.empty()) {

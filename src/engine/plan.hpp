@@ -22,13 +22,14 @@ enum class ActionKind {
 
 struct Action {
     ActionKind kind = ActionKind::sql;
-    int step = 0;  // 0-based index of the step within its phase
+    int step = 0;           // 0-based index of the step within its phase
     std::string sql;        // for ActionKind::sql, in the dialect at hand
     BackfillSpec backfill;  // for ActionKind::backfill
     SqlTraits traits;
     SourceLocation location;
-    bool loses_data = false;  // a down marked irreversible_data: structure back, data not
-    bool done = false;        // already completed by an earlier, interrupted run
+    bool loses_data = false;    // a down marked irreversible_data: structure back, data not
+    bool done = false;          // already completed by an earlier, interrupted run
+    bool may_have_run = false;  // the first step after those: the interrupted run may have done it
 };
 
 struct PhaseRun {

@@ -1,8 +1,8 @@
 #include "engine/project.hpp"
 
 #include "model/migration_loader.hpp"
-#include "support/retry.hpp"
 #include "support/error.hpp"
+#include "support/retry.hpp"
 
 namespace migrate {
 
@@ -11,7 +11,8 @@ struct Project::Session {
     std::unique_ptr<RunnerLock> lock;
 };
 
-Project::Project(ProjectSettings settings) : m_settings(std::move(settings)), m_dialect(make_dialect(m_settings.url, m_settings.dialect)) {}
+Project::Project(ProjectSettings settings)
+    : m_settings(std::move(settings)), m_dialect(make_dialect(m_settings.url, m_settings.dialect)) {}
 
 const std::vector<Migration>& Project::migrations() {
     if (!m_migrations) {
@@ -54,9 +55,12 @@ bool Project::init() {
     return true;
 }
 
-StateSnapshot Project::prepare_state(StateStore& store) const {
+StateSnapshot Project::prepare_state(StateStore& store, RunObserver& observer) const {
     // The application may hold the database busy right now, as it may during any phase.
-    return with_retries(m_settings.run.retry, nullptr, [&] {
+    RetryObserver report = [&](int attempt, Duration delay, const Error& error) {
+        observer.retrying(nullptr, attempt, m_settings.run.retry.retries, delay, error);
+    };
+    return with_retries(m_settings.run.retry, report, [&] {
         store.initialize();
         return store.load();
     });
@@ -82,7 +86,7 @@ Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
     check_request(all, request);
     Session session = open_for_writing();
     StateStore store(*m_dialect, *session.connection);
-    StateSnapshot state = prepare_state(store);
+    StateSnapshot state = prepare_state(store, observer);
     require_consistent(all, state);
     Plan plan = migrate::plan_apply(all, state, request, *m_dialect);
     Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
@@ -97,7 +101,7 @@ Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
     }
     Session session = open_for_writing();
     StateStore store(*m_dialect, *session.connection);
-    StateSnapshot state = prepare_state(store);
+    StateSnapshot state = prepare_state(store, observer);
     require_consistent(all, state);
     Plan plan = migrate::plan_rollback(all, state, request, *m_dialect);
     Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);

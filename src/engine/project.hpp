@@ -17,9 +17,9 @@ struct ProjectSettings {
     DatabaseUrl url;
     std::filesystem::path dir;
     DialectOptions dialect;
-    Duration lock_timeout{2000};       // per statement, for locks held by application traffic
-    Duration statement_timeout{0};     // per statement, zero for none
-    Duration lock_wait{0};             // for the runner lock held by another migrate
+    Duration lock_timeout{2000};    // per statement, for locks held by application traffic
+    Duration statement_timeout{0};  // per statement, zero for none
+    Duration lock_wait{0};          // for the runner lock held by another migrate
     RunOptions run;
 };
 
@@ -52,7 +52,7 @@ class Project {
     Session open_for_writing();
     ConnectOptions connect_options(bool read_only) const;
     // Creates the state store if needed and reads it, under the runner lock.
-    StateSnapshot prepare_state(StateStore& store) const;
+    StateSnapshot prepare_state(StateStore& store, RunObserver& observer) const;
 
     ProjectSettings m_settings;
     std::unique_ptr<Dialect> m_dialect;

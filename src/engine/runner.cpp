@@ -65,7 +65,7 @@ void Runner::transaction(const PhaseRun& run, Work&& work) {
 
 RetryObserver Runner::retry_observer(const PhaseRun& run) {
     return [this, &run](int attempt, Duration delay, const Error& error) {
-        m_observer.retrying(run, attempt, m_options.retry.retries, delay, error);
+        m_observer.retrying(&run, attempt, m_options.retry.retries, delay, error);
     };
 }
 
@@ -102,10 +102,12 @@ void Runner::run_step_by_step(const PhaseRun& run) {
                 });
                 continue;
             }
+            bool may_have_run = action.may_have_run;
             with_retries(m_options.retry, retry_observer(run), [&] {
-                for (const std::string& note : m_dialect.clean_up_before(m_connection, action.sql)) {
+                for (const std::string& note : m_dialect.clean_up_before(m_connection, action.sql, may_have_run)) {
                     m_observer.note(run, note);
                 }
+                may_have_run = true;  // a retry follows an attempt that may have got far
                 // Runs on its own; if migrate dies before the record below commits, a rerun
                 // repeats this one step (after the clean-up above).
                 m_connection.execute_script(action.sql);
@@ -189,8 +191,7 @@ void Runner::record_failure(const PhaseRun& run, const std::string& message) noe
     // The failed phase has been rolled back; this separate transaction only adds to the log.
     // If even that fails (the database is gone), the error the user sees is the original one.
     try {
-        in_transaction(m_connection,
-                       [&] { m_store.append_event(make_event(run, "failed", redact_secrets(message))); });
+        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "failed", redact_secrets(message))); });
     } catch (...) {
     }
 }

@@ -18,8 +18,9 @@ class RunObserver {
     virtual ~RunObserver() = default;
     virtual void phase_started(const PhaseRun& run) = 0;
     virtual void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) = 0;
-    // A lock wait ran out (or similar); the work is tried again after `delay`.
-    virtual void retrying(const PhaseRun& run, int attempt, int retries, Duration delay, const Error& error) = 0;
+    // A lock wait ran out (or similar); the work is tried again after `delay`. `run` is null for
+    // work before the first phase (reading the state store).
+    virtual void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) = 0;
     // Something the dialect did on the way that the user should know about.
     virtual void note(const PhaseRun& run, const std::string& message) = 0;
     virtual void phase_finished(const PhaseRun& run, Duration took) = 0;

@@ -17,7 +17,7 @@ namespace migrate {
 inline constexpr std::array<std::string_view, 3> known_dialects = {"sqlite", "postgres", "mysql"};
 
 class SqlText {
-public:
+  public:
     SqlText() = default;
     // One text for every dialect.
     // One text for every dialect; implicit, as most steps are just that.
@@ -36,7 +36,7 @@ public:
     // True when this is one text for every dialect, equal to `text`.
     bool operator==(const std::string& text) const { return m_variants.empty() && m_default == text; }
 
-private:
+  private:
     std::string m_default;
     std::map<std::string, std::string, std::less<>> m_variants;
 };

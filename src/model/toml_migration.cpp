@@ -130,9 +130,9 @@ class TomlReader {
                          std::find(known_dialects.begin(), known_dialects.end(), dialect) != known_dialects.end();
             if (!known) {
                 SourceLocation at = location_of(key.source());
-                throw input_error(m_file, at.line, at.column,
-                                  fmt::format("{}: unknown dialect '{}' (known: default, sqlite, postgres, mysql)",
-                                              what, dialect));
+                throw input_error(
+                    m_file, at.line, at.column,
+                    fmt::format("{}: unknown dialect '{}' (known: default, sqlite, postgres, mysql)", what, dialect));
             }
             text.set(dialect, string_value(value, fmt::format("{}.{}", what, dialect), true));
         }

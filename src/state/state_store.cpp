@@ -219,11 +219,12 @@ void StateStore::upsert_migration(const Migration& migration, PhaseState phase, 
         bind(fmt::format("UPDATE {} SET phase = ?, status = ?, updated_at = ? WHERE id = ?", table("migrations"))),
         {std::string(to_string(phase)), status, now, migration.id});
     if (changed == 0) {
-        m_connection.execute(bind(fmt::format("INSERT INTO {} (id, name, checksum, source_text, phase, status, updated_at) "
-                                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                         table("migrations"))),
-                             {migration.id, migration.name, migration.checksum, migration.source,
-                              std::string(to_string(phase)), status, now});
+        m_connection.execute(
+            bind(fmt::format("INSERT INTO {} (id, name, checksum, source_text, phase, status, updated_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             table("migrations"))),
+            {migration.id, migration.name, migration.checksum, migration.source, std::string(to_string(phase)), status,
+             now});
     }
 }
 
@@ -231,8 +232,8 @@ void StateStore::record_phase_applied(const Migration& migration, Phase phase, s
                                       const std::string& run_by) {
     upsert_migration(migration, state_after(phase), "ok");
     m_connection.execute(bind(fmt::format("INSERT INTO {} (migration_id, phase, seq, applied_at, applied_by) "
-                                     "VALUES (?, ?, ?, ?, ?)",
-                                     table("phases"))),
+                                          "VALUES (?, ?, ?, ?, ?)",
+                                          table("phases"))),
                          {migration.id, std::string(to_string(phase)), seq, utc_timestamp(), run_by});
 }
 
@@ -256,7 +257,7 @@ void StateStore::mark_in_progress(const Migration& migration, PhaseState current
 std::vector<int> StateStore::completed_steps(const Migration& migration, Phase phase, Direction direction) {
     QueryResult result = m_connection.query(
         bind(fmt::format("SELECT step FROM {} WHERE migration_id = ? AND phase = ? AND direction = ? ORDER BY step",
-                    table("steps"))),
+                         table("steps"))),
         {migration.id, std::string(to_string(phase)), std::string(to_string(direction))});
     std::vector<int> steps;
     for (const Row& row : result.rows) {
@@ -267,8 +268,8 @@ std::vector<int> StateStore::completed_steps(const Migration& migration, Phase p
 
 void StateStore::record_step_done(const Migration& migration, Phase phase, Direction direction, int step) {
     m_connection.execute(bind(fmt::format("INSERT INTO {} (migration_id, phase, direction, step, completed_at) "
-                                     "VALUES (?, ?, ?, ?, ?)",
-                                     table("steps"))),
+                                          "VALUES (?, ?, ?, ?, ?)",
+                                          table("steps"))),
                          {migration.id, std::string(to_string(phase)), std::string(to_string(direction)),
                           std::int64_t{step}, utc_timestamp()});
 }
@@ -280,9 +281,10 @@ void StateStore::clear_steps(const Migration& migration, Phase phase) {
 
 std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& migration, int step) {
     QueryResult result = m_connection.query(
-        bind(fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
-                    "FROM {} WHERE migration_id = ? AND step = ?",
-                    table("backfills"))),
+        bind(
+            fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
+                        "FROM {} WHERE migration_id = ? AND step = ?",
+                        table("backfills"))),
         {migration.id, std::int64_t{step}});
     if (result.rows.empty()) {
         return std::nullopt;
@@ -306,23 +308,24 @@ void StateStore::save_backfill(const BackfillProgress& progress) {
     Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
     std::int64_t changed = m_connection.execute(
         bind(fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
-                    "completed = ? WHERE migration_id = ? AND step = ?",
-                    table("backfills"))),
+                         "completed = ? WHERE migration_id = ? AND step = ?",
+                         table("backfills"))),
         {last_key, progress.rows_updated, progress.batches, progress.passes, utc_timestamp(),
          std::int64_t{progress.completed ? 1 : 0}, progress.migration_id, std::int64_t{progress.step}});
     if (changed == 0) {
         std::string now = utc_timestamp();
         m_connection.execute(
             bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
-                        "started_at, updated_at, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        table("backfills"))),
+                             "started_at, updated_at, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             table("backfills"))),
             {progress.migration_id, std::int64_t{progress.step}, progress.table, last_key, progress.rows_updated,
              progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0}});
     }
 }
 
 void StateStore::delete_backfills(const Migration& migration) {
-    m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills"))), {migration.id});
+    m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills"))),
+                         {migration.id});
 }
 
 void StateStore::append_event(Event event) {
@@ -334,8 +337,8 @@ void StateStore::append_event(Event event) {
     auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
     m_connection.execute(
         bind(fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
-                    "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    table("events"))),
+                         "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         table("events"))),
         {event.seq, event.occurred_at, event.run_by, event.run_on, event.command, optional_text(event.migration_id),
          optional_text(event.phase), optional_text(event.direction), event.outcome, optional_text(event.detail)});
 }

@@ -1,8 +1,8 @@
 #include "support/retry.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+
+#include <fmt/format.h>
 
 namespace migrate {
 
@@ -17,10 +17,9 @@ Duration retry_delay(const RetryPolicy& policy, int attempt, std::mt19937_64& ra
 }
 
 Error retries_exhausted(const RetryPolicy& policy, const Error& last) {
-    std::string message = policy.retries == 0
-                              ? std::string(last.what())
-                              : fmt::format("gave up after {} retr{}: {}", policy.retries,
-                                            policy.retries == 1 ? "y" : "ies", last.what());
+    std::string message = policy.retries == 0 ? std::string(last.what())
+                                              : fmt::format("gave up after {} retr{}: {}", policy.retries,
+                                                            policy.retries == 1 ? "y" : "ies", last.what());
     return Error(ErrorKind::lock_timeout, message, last.code(),
                  "the database stayed busy with other work: retry when the blocking transaction has finished, "
                  "or raise --lock-retries or --lock-timeout");

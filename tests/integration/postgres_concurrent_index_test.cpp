@@ -142,6 +142,10 @@ down = "DELETE FROM audit WHERE note = 'email indexed'"
 
     auto rerun = migrate({"apply", "--phase", "expand"});
     EXPECT_EQ(rerun.exit_code, 0) << show(rerun);
+    // Built again rather than trusted: the user is told.
+    EXPECT_NE(rerun.out.find("dropped the index public.people_email_idx that the earlier, interrupted run built"),
+              std::string::npos)
+        << show(rerun);
     EXPECT_EQ(validity("people_email_idx"), "t");
     EXPECT_EQ(db().value("SELECT phase || '/' || status FROM " + state("migrations") + " WHERE id = '0002'"),
               "expanded/ok");

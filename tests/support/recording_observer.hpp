@@ -13,9 +13,7 @@ class RecordingObserver final : public RunObserver {
   public:
     void phase_started(const PhaseRun&) override {}
     void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override { ++batches; }
-    void retrying(const PhaseRun&, int, int, Duration, const Error& error) override {
-        retries.push_back(error.code());
-    }
+    void retrying(const PhaseRun*, int, int, Duration, const Error& error) override { retries.push_back(error.code()); }
     void note(const PhaseRun&, const std::string& message) override { notes.push_back(message); }
     void phase_finished(const PhaseRun&, Duration) override {}
 

@@ -141,6 +141,24 @@ TEST_F(PlanApply, StepWithoutSqlForTheDialectIsAnInputErrorSayingWhatToAdd) {
     }
 }
 
+TEST_F(PlanApply, FirstStepAfterThoseAnInterruptedRunRecordedMayHaveRun) {
+    std::vector<Migration> ms = {make_migration(1, 3, 0, 0)};
+    StateSnapshot state;
+    state.migrations["0001"] =
+        MigrationRecord{"0001", "m1", ms[0].checksum, ms[0].source, PhaseState::pending, "in_progress", "", {}};
+    state.completed_steps[{"0001", Phase::expand, Direction::up}] = {0};
+    Plan plan = plan_apply(ms, state, {Phase::expand, {}}, dialect);
+    ASSERT_EQ(plan.runs.size(), 1u);
+    const std::vector<Action>& actions = plan.runs[0].actions;
+    EXPECT_TRUE(actions[0].done);
+    EXPECT_TRUE(actions[1].may_have_run);
+    EXPECT_FALSE(actions[2].may_have_run);
+
+    // A phase nobody started before has no such step.
+    Plan fresh = plan_apply(ms, {}, {Phase::expand, {}}, dialect);
+    EXPECT_FALSE(fresh.runs[0].actions[0].may_have_run);
+}
+
 TEST_F(PlanApply, UnknownToIsAUsageError) {
     std::vector<Migration> ms = {make_migration(1, 1, 1, 1), make_migration(3, 1, 1, 1)};
     try {
@@ -445,8 +463,8 @@ TEST_F(PlanRollback, IrreversibleStepAmongThoseThatRanIsRefused) {
     ms[0].expand[0].irreversible = true;
     ms[0].expand[0].down = SqlText();
     StateSnapshot state;
-    state.migrations["0001"] = MigrationRecord{"0001", "m1", ms[0].checksum, ms[0].source, PhaseState::pending,
-                                               "in_progress", "", {}};
+    state.migrations["0001"] =
+        MigrationRecord{"0001", "m1", ms[0].checksum, ms[0].source, PhaseState::pending, "in_progress", "", {}};
     state.completed_steps[{"0001", Phase::expand, Direction::up}] = {0};
     try {
         plan_rollback(ms, state, {}, dialect);

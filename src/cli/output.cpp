@@ -65,30 +65,13 @@ std::string first_line(const std::string& text) {
     return text.substr(0, text.find('\n'));
 }
 
-nlohmann::json key_json(const Row& key) {
-    nlohmann::json array = nlohmann::json::array();
-    for (const Value& value : key) {
-        std::visit(
-            [&](const auto& v) {
-                using T = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<T, std::nullptr_t>) {
-                    array.push_back(nullptr);
-                } else {
-                    array.push_back(v);
-                }
-            },
-            value);
-    }
-    return array;
-}
-
 nlohmann::json backfill_json(const BackfillProgress& progress) {
     return {{"step", progress.step + 1},
             {"table", progress.table},
             {"rows_updated", progress.rows_updated},
             {"batches", progress.batches},
             {"passes", progress.passes},
-            {"last_key", key_json(progress.last_key)},
+            {"last_key", key_to_json(progress.last_key)},
             {"completed", progress.completed},
             {"started_at", progress.started_at},
             {"updated_at", progress.updated_at}};

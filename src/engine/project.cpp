@@ -80,32 +80,33 @@ Plan Project::plan_rollback(const RollbackRequest& request) {
     return migrate::plan_rollback(all, state, request, *m_dialect);
 }
 
-Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
-    // Bad files are reported before anything is locked or created.
-    const std::vector<Migration>& all = migrations();
-    check_request(all, request);
+template <typename Planner>
+Plan Project::run_under_lock(RunObserver& observer, Planner&& planner) {
     Session session = open_for_writing();
     StateStore store(*m_dialect, *session.connection);
     StateSnapshot state = prepare_state(store, observer);
-    require_consistent(all, state);
-    Plan plan = migrate::plan_apply(all, state, request, *m_dialect);
+    require_consistent(migrations(), state);
+    Plan plan = planner(state);
     Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
     return plan;
 }
 
+Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
+    // Bad files and bad requests are reported before anything is locked or created.
+    check_request(migrations(), request);
+    return run_under_lock(observer, [&](const StateSnapshot& state) {
+        return migrate::plan_apply(migrations(), state, request, *m_dialect);
+    });
+}
+
 Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
-    const std::vector<Migration>& all = migrations();
-    check_request(all, request);
+    check_request(migrations(), request);
     if (!m_dialect->database_exists(m_settings.url)) {
         return {};  // nothing was ever applied there; do not create it
     }
-    Session session = open_for_writing();
-    StateStore store(*m_dialect, *session.connection);
-    StateSnapshot state = prepare_state(store, observer);
-    require_consistent(all, state);
-    Plan plan = migrate::plan_rollback(all, state, request, *m_dialect);
-    Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
-    return plan;
+    return run_under_lock(observer, [&](const StateSnapshot& state) {
+        return migrate::plan_rollback(migrations(), state, request, *m_dialect);
+    });
 }
 
 }  // namespace migrate

@@ -53,6 +53,10 @@ class Project {
     ConnectOptions connect_options(bool read_only) const;
     // Creates the state store if needed and reads it, under the runner lock.
     StateSnapshot prepare_state(StateStore& store, RunObserver& observer) const;
+    // Takes the runner lock, reads the state, checks it against the files, and runs the plan
+    // `planner` makes of it.
+    template <typename Planner>
+    Plan run_under_lock(RunObserver& observer, Planner&& planner);
 
     ProjectSettings m_settings;
     std::unique_ptr<Dialect> m_dialect;

@@ -13,20 +13,7 @@ namespace migrate {
 namespace {
 
 std::string encode_key(const Row& key) {
-    nlohmann::json array = nlohmann::json::array();
-    for (const Value& value : key) {
-        std::visit(
-            [&](const auto& v) {
-                using T = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<T, std::nullptr_t>) {
-                    array.push_back(nullptr);
-                } else {
-                    array.push_back(v);
-                }
-            },
-            value);
-    }
-    return array.dump();
+    return key_to_json(key).dump();
 }
 
 Row decode_key(const std::string& text) {
@@ -52,7 +39,37 @@ Row decode_key(const std::string& text) {
     return key;
 }
 
+// The columns of a backfills row from `first` on: table_name, last_key, rows_updated, batches,
+// passes, started_at, updated_at, completed.
+void read_backfill_columns(const Row& row, std::size_t first, BackfillProgress& progress) {
+    progress.table = value_to_string(row[first]);
+    progress.last_key = decode_key(value_to_string(row[first + 1]));
+    progress.rows_updated = value_to_int(row[first + 2]);
+    progress.batches = value_to_int(row[first + 3]);
+    progress.passes = value_to_int(row[first + 4]);
+    progress.started_at = value_to_string(row[first + 5]);
+    progress.updated_at = value_to_string(row[first + 6]);
+    progress.completed = value_to_int(row[first + 7]) != 0;
+}
+
 }  // namespace
+
+nlohmann::json key_to_json(const Row& key) {
+    nlohmann::json array = nlohmann::json::array();
+    for (const Value& value : key) {
+        std::visit(
+            [&](const auto& v) {
+                using T = std::decay_t<decltype(v)>;
+                if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                    array.push_back(nullptr);
+                } else {
+                    array.push_back(v);
+                }
+            },
+            value);
+    }
+    return array;
+}
 
 std::string StateStore::bind(std::string sql) const {
     std::string out;
@@ -174,14 +191,7 @@ StateSnapshot StateStore::load() {
         BackfillProgress progress;
         progress.migration_id = value_to_string(row[0]);
         progress.step = static_cast<int>(value_to_int(row[1]));
-        progress.table = value_to_string(row[2]);
-        progress.last_key = decode_key(value_to_string(row[3]));
-        progress.rows_updated = value_to_int(row[4]);
-        progress.batches = value_to_int(row[5]);
-        progress.passes = value_to_int(row[6]);
-        progress.started_at = value_to_string(row[7]);
-        progress.updated_at = value_to_string(row[8]);
-        progress.completed = value_to_int(row[9]) != 0;
+        read_backfill_columns(row, 2, progress);
         snapshot.backfills.emplace(std::make_pair(progress.migration_id, progress.step), std::move(progress));
     }
     QueryResult steps = m_connection.query(
@@ -293,14 +303,7 @@ std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& m
     BackfillProgress progress;
     progress.migration_id = migration.id;
     progress.step = step;
-    progress.table = value_to_string(row[0]);
-    progress.last_key = decode_key(value_to_string(row[1]));
-    progress.rows_updated = value_to_int(row[2]);
-    progress.batches = value_to_int(row[3]);
-    progress.passes = value_to_int(row[4]);
-    progress.started_at = value_to_string(row[5]);
-    progress.updated_at = value_to_string(row[6]);
-    progress.completed = value_to_int(row[7]) != 0;
+    read_backfill_columns(row, 0, progress);
     return progress;
 }
 

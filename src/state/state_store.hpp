@@ -12,6 +12,8 @@
 #include <tuple>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "dialects/dialect.hpp"
 #include "model/migration.hpp"
 
@@ -68,6 +70,9 @@ struct StateSnapshot {
     // Steps of a part-done phase that already ran, by (migration id, phase, direction).
     std::map<std::tuple<std::string, Phase, Direction>, std::vector<int>> completed_steps;
 };
+
+// A backfill cursor as JSON (an array of the key's values), as the state store keeps it.
+nlohmann::json key_to_json(const Row& key);
 
 class StateStore {
   public:

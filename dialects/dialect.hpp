@@ -53,6 +53,9 @@ struct ConnectOptions {
 struct DialectOptions {
     // Where the state tables live, on databases that have schemas.
     std::string state_schema = "migrate";
+    // MySQL: run ALTERs only with an online algorithm (INSTANT, or INPLACE without locks) and
+    // refuse those that need a blocking table copy.
+    bool require_online_ddl = true;
 };
 
 class Connection {
@@ -84,6 +87,7 @@ class RunnerLock {
 struct SqlTraits {
     bool transactional = true;  // false: must run outside a transaction, on its own
     std::string reason;         // why not transactional, for plan output
+    std::string note;           // what else the user should know before it runs (expected locking)
 };
 
 // Column roles of the state store's tables; each dialect picks its types.
@@ -122,6 +126,12 @@ class Dialect {
     // very step and died before recording it. Returns what it did, for the user to see.
     virtual std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,
                                                      bool may_have_run) const = 0;
+
+    // `columns` (quoted) compared with `key` by `op` (">" or "<="), for keyset batches; the
+    // values it binds are appended to `params`. By default a row-value comparison,
+    // (a, b) > (?, ?); a dialect whose optimizer cannot use an index for that spells it out.
+    virtual std::string key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
+                                    std::vector<Value>& params) const;
 
     // The columns a backfill walks in keyset order: the primary key, or what the dialect
     // offers instead. `table` is as the user wrote it. Throws Error(input) if there is none.

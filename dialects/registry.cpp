@@ -7,6 +7,9 @@
 #ifdef MIGRATE_WITH_POSTGRES
 #include "dialects/postgres/postgres_dialect.hpp"
 #endif
+#ifdef MIGRATE_WITH_MYSQL
+#include "dialects/mysql/mysql_dialect.hpp"
+#endif
 #include "support/error.hpp"
 
 namespace migrate {
@@ -26,12 +29,19 @@ std::unique_ptr<Dialect> make_postgres(const DialectOptions& options) {
     return std::make_unique<PostgresDialect>(options);
 }
 #endif
+#ifdef MIGRATE_WITH_MYSQL
+std::unique_ptr<Dialect> make_mysql(const DialectOptions& options) { return std::make_unique<MysqlDialect>(options); }
+#endif
 
 constexpr Registration registrations[] = {
     {"sqlite", &make_sqlite},
 #ifdef MIGRATE_WITH_POSTGRES
     {"postgres", &make_postgres},
     {"postgresql", &make_postgres},
+#endif
+#ifdef MIGRATE_WITH_MYSQL
+    {"mysql", &make_mysql},
+    {"mariadb", &make_mysql},
 #endif
 };
 
@@ -48,14 +58,6 @@ std::unique_ptr<Dialect> make_dialect(const DatabaseUrl& url, const DialectOptio
     throw Error(ErrorKind::usage,
                 fmt::format("unsupported database URL scheme '{}:' in '{}'", url.scheme, url.redacted()), {},
                 fmt::format("this build of migrate supports {}", supported));
-}
-
-std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t first) {
-    std::string out;
-    for (std::size_t i = 0; i < count; ++i) {
-        out += (i ? ", " : "") + dialect.placeholder(first + i);
-    }
-    return out;
 }
 
 }  // namespace migrate

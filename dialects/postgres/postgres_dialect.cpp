@@ -119,7 +119,7 @@ bool PostgresDialect::state_table_exists(Connection& connection, std::string_vie
 SqlTraits PostgresDialect::classify(std::string_view sql) const {
     for (const Statement& statement : split_statements(sql).statements) {
         if (std::string reason = outside_transaction_reason(statement); !reason.empty()) {
-            return {false, reason};
+            return {false, reason, {}};
         }
     }
     return {};

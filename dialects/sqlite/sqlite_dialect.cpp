@@ -145,14 +145,14 @@ SqlTraits SqliteDialect::classify(std::string_view sql) const {
     SplitResult split = split_statements(sql);
     for (const Statement& statement : split.statements) {
         if (statement.tokens.front().is_word("VACUUM")) {
-            return {false, "VACUUM cannot run inside a transaction"};
+            return {false, "VACUUM cannot run inside a transaction", {}};
         }
         if (is_word_statement(statement, {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"})) {
-            return {false, "the step controls its own transaction"};
+            return {false, "the step controls its own transaction", {}};
         }
         if (statement.tokens.front().is_word("PRAGMA") && statement.tokens.size() > 1 &&
             (statement.tokens[1].is_word("foreign_keys") || statement.tokens[1].is_word("journal_mode"))) {
-            return {false, fmt::format("PRAGMA {} has no effect inside a transaction", statement.tokens[1].text)};
+            return {false, fmt::format("PRAGMA {} has no effect inside a transaction", statement.tokens[1].text), {}};
         }
     }
     return {};

@@ -24,20 +24,13 @@ KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, S
     for (std::size_t i = 0; i < m_keys.size(); ++i) {
         m_key_list += (i ? ", " : "") + m_keys[i];
     }
-    m_key_tuple = m_keys.size() > 1 ? "(" + m_key_list + ")" : m_key_list;
-}
-
-std::string KeysetBackfill::key_params(std::vector<Value>& params, const Row& key) const {
-    std::string list = placeholders(m_dialect, key.size(), params.size() + 1);
-    params.insert(params.end(), key.begin(), key.end());
-    return key.size() > 1 ? "(" + list + ")" : list;
 }
 
 std::string KeysetBackfill::key_after(const Row& last_key, std::vector<Value>& params) const {
     if (last_key.empty()) {
         return "1 = 1";
     }
-    return fmt::format("{} > {}", m_key_tuple, key_params(params, last_key));
+    return m_dialect.key_compare(m_keys, ">", last_key, params);
 }
 
 Row KeysetBackfill::next_upper_key(const Row& last_key) {
@@ -119,9 +112,9 @@ BackfillProgress KeysetBackfill::run(const BatchObserver& observer, const RetryO
         }
         std::vector<Value> params;
         std::string after = key_after(progress.last_key, params);
-        std::string up_to = key_params(params, upper);
-        std::string sql = fmt::format("UPDATE {} SET {} WHERE {} AND {} <= {} AND ({})", m_step.table, m_step.set,
-                                      after, m_key_tuple, up_to, m_step.where);
+        std::string up_to = m_dialect.key_compare(m_keys, "<=", upper, params);
+        std::string sql = fmt::format("UPDATE {} SET {} WHERE {} AND {} AND ({})", m_step.table, m_step.set, after,
+                                      up_to, m_step.where);
         // A batch that meets a lock is rolled back whole, cursor included, and tried again.
         progress = with_retries(m_options.retry, on_retry, [&] {
             BackfillProgress next = progress;

@@ -49,10 +49,8 @@ class KeysetBackfill {
   private:
     // Upper key of the next batch after `progress.last_key`, or an empty row at the end of a pass.
     Row next_upper_key(const Row& last_key);
-    // "key > (?, ?)", or a condition that is always true before the first batch.
+    // "key > cursor", or a condition that is always true before the first batch.
     std::string key_after(const Row& last_key, std::vector<Value>& params) const;
-    // The placeholders of `key`, whose values are appended to `params`.
-    std::string key_params(std::vector<Value>& params, const Row& key) const;
 
     const Dialect& m_dialect;
     Connection& m_connection;
@@ -63,7 +61,6 @@ class KeysetBackfill {
     BackfillOptions m_options;
     std::vector<std::string> m_keys;  // quoted key columns
     std::string m_key_list;           // "a", "b"
-    std::string m_key_tuple;          // ("a", "b") or "a"
 };
 
 }  // namespace migrate

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
         command->footer(
             "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
             "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION, --lock-retries N, "
-            "--statement-timeout DURATION, --state-schema NAME. "
+            "--statement-timeout DURATION, --state-schema NAME, --online-ddl require|off. "
             "See 'migrate --help'.");
     }
 

@@ -118,6 +118,9 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
             if (!action.traits.reason.empty()) {
                 item["reason"] = action.traits.reason;
             }
+            if (!action.traits.note.empty()) {
+                item["note"] = action.traits.note;
+            }
             if (action.loses_data) {
                 item["loses_data"] = true;
             }
@@ -165,6 +168,9 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
                 note = "  [done in an earlier run; skipped]";
             } else if (action.loses_data) {
                 note = "  [restores the structure, not the data]";
+            }
+            if (!action.traits.note.empty()) {
+                note += fmt::format("  [{}]", action.traits.note);
             }
             out << fmt::format("  -- step {}{} ({}:{}){}\n", action.step + 1,
                                run.direction == Direction::down ? " down" : "", run.migration->path.string(),

@@ -40,6 +40,7 @@ struct ConfigFile {
     std::optional<int> lock_retries;
     std::optional<Duration> statement_timeout;
     std::optional<std::string> state_schema;
+    std::optional<bool> require_online_ddl;
     std::optional<int> batch_size;
 };
 
@@ -89,6 +90,12 @@ ConfigFile read_config(const fs::path& path) {
             if (!valid_schema_name(*config.state_schema)) {
                 throw config_error(path, node.source(), schema_name_problem(*config.state_schema));
             }
+        } else if (name == "online_ddl") {
+            std::string value = text();
+            if (value != "require" && value != "off") {
+                throw config_error(path, node.source(), "'online_ddl' must be \"require\" or \"off\"");
+            }
+            config.require_online_ddl = value == "require";
         } else if (name == "lock_retries") {
             if (!node.is_integer() || node.as_integer()->get() < 0 || node.as_integer()->get() > max_lock_retries) {
                 throw config_error(path, node.source(),
@@ -109,7 +116,7 @@ ConfigFile read_config(const fs::path& path) {
         } else {
             throw config_error(path, key.source(),
                                fmt::format("unknown key '{}' (allowed: database_url, dir, lock_wait, lock_timeout, "
-                                           "lock_retries, statement_timeout, state_schema, batch_size)",
+                                           "lock_retries, statement_timeout, state_schema, online_ddl, batch_size)",
                                            name));
         }
     }
@@ -154,6 +161,12 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
                    "Schema of migrate's state tables on PostgreSQL (default: migrate)")
         ->envname("MIGRATE_STATE_SCHEMA")
         ->type_name("NAME")
+        ->group("Common options");
+    app.add_option("--online-ddl", options.online_ddl,
+                   "MySQL: 'require' runs ALTERs only INSTANT or INPLACE without locks and refuses those that "
+                   "need a table copy; 'off' runs them as written (default: require)")
+        ->envname("MIGRATE_ONLINE_DDL")
+        ->type_name("require|off")
         ->group("Common options");
     app.add_option("--lock-timeout", options.lock_timeout,
                    "How long one statement may wait for a lock held by the application, e.g. 2s (default: 2s)")
@@ -227,6 +240,14 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
     } else if (config && config->lock_retries) {
         settings.lock_retries = *config->lock_retries;
     }
+    if (!options.online_ddl.empty()) {
+        if (options.online_ddl != "require" && options.online_ddl != "off") {
+            throw Error(ErrorKind::usage, fmt::format("--online-ddl: '{}' is not require or off", options.online_ddl));
+        }
+        settings.require_online_ddl = options.online_ddl == "require";
+    } else if (config && config->require_online_ddl) {
+        settings.require_online_ddl = *config->require_online_ddl;
+    }
     if (!options.state_schema.empty()) {
         if (!valid_schema_name(options.state_schema)) {
             throw Error(ErrorKind::usage, "--state-schema: " + schema_name_problem(options.state_schema));
@@ -264,6 +285,7 @@ ProjectSettings project_settings(const Settings& settings) {
     project.statement_timeout = settings.statement_timeout;
     project.lock_wait = settings.lock_wait;
     project.dialect.state_schema = settings.state_schema;
+    project.dialect.require_online_ddl = settings.require_online_ddl;
     project.run.retry.retries = settings.lock_retries;
     project.run.command = settings.command_line;
     project.run.run_by = current_user();

@@ -28,6 +28,7 @@ struct CommonOptions {
     std::string lock_retries;
     std::string statement_timeout;
     std::string state_schema;
+    std::string online_ddl;
     std::string command_line;  // for the event log, passwords redacted
 };
 
@@ -43,6 +44,7 @@ struct Settings {
     int lock_retries = 10;
     Duration statement_timeout{0};  // zero: no limit
     std::string state_schema = "migrate";
+    bool require_online_ddl = true;
     int batch_size = 1000;
     std::optional<std::filesystem::path> config_file;  // the file actually read
     std::string command_line;

@@ -77,7 +77,7 @@ PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& st
             action.step = static_cast<int>(k);
             action.backfill = {step.table, resolve(migration, step.set, dialect, what, "set", step.location),
                                resolve(migration, step.where, dialect, what, "where", step.location)};
-            action.traits = {false, "runs in batches of their own transactions"};
+            action.traits = {false, "runs in batches of their own transactions", {}};
             action.location = step.location;
             run.actions.push_back(std::move(action));
         }
@@ -245,6 +245,18 @@ void check_request(const std::vector<Migration>& migrations, const RollbackReque
 Plan plan_apply(const std::vector<Migration>& migrations, const StateSnapshot& state, const ApplyRequest& request,
                 const Dialect& dialect) {
     check_request(migrations, request);
+    // A rollback that stopped part-way left some downs run under a phase still marked applied:
+    // applying on top of that would build on a schema the state does not describe.
+    for (const auto& [key, steps] : state.completed_steps) {
+        const auto& [id, phase, direction] = key;
+        auto record = state.migrations.find(id);
+        if (direction == Direction::down && record != state.migrations.end() && record->second.phases.count(phase)) {
+            throw Error(ErrorKind::state,
+                        fmt::format("the rollback of the {} of {}_{} stopped part-way ({} of its steps undone); run "
+                                    "'migrate rollback' to finish it before applying",
+                                    to_string(phase), id, record->second.name, steps.size()));
+        }
+    }
     Ledger ledger = make_ledger(migrations, state);
     Plan plan;
     for (Phase phase : all_phases) {

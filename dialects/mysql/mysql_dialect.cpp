@@ -1,0 +1,193 @@
+#include "dialects/mysql/mysql_dialect.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "dialects/mysql/mysql_connection.hpp"
+#include "dialects/mysql/mysql_sql.hpp"
+#include "dialects/mysql/mysql_url.hpp"
+#include "support/error.hpp"
+#include "support/sql_lexer.hpp"
+
+namespace migrate {
+
+namespace {
+
+// The lock is named after the database, so runners of different databases on one server do
+// not wait for each other.
+constexpr const char* lock_name = "CONCAT('migrate:', DATABASE())";
+
+class MysqlRunnerLock final : public RunnerLock {
+  public:
+    explicit MysqlRunnerLock(Connection& connection) : m_connection(connection) {}
+    ~MysqlRunnerLock() override {
+        try {
+            m_connection.query(fmt::format("SELECT RELEASE_LOCK({})", lock_name), {});
+        } catch (...) {
+            // The session is gone, and the server freed its lock with it.
+        }
+    }
+    MysqlRunnerLock(const MysqlRunnerLock&) = delete;
+    MysqlRunnerLock& operator=(const MysqlRunnerLock&) = delete;
+
+  private:
+    Connection& m_connection;
+};
+
+// `db`.`table`, "table" or table as the user wrote it, as (schema or "", table).
+std::pair<std::string, std::string> split_table_name(std::string_view table) {
+    LexResult lexed = tokenize(table);
+    std::vector<std::string> parts;
+    for (const Token& token : lexed.tokens) {
+        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
+            parts.push_back(token.identifier());
+        }
+    }
+    if (lexed.error || parts.empty() || parts.size() > 2) {
+        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
+    }
+    return parts.size() == 2 ? std::make_pair(parts[0], parts[1]) : std::make_pair(std::string(), parts[0]);
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> MysqlDialect::connect(const DatabaseUrl& url, const ConnectOptions& options) const {
+    return std::make_unique<MysqlConnection>(parse_mysql_url(url), url, options, m_options.require_online_ddl);
+}
+
+bool MysqlDialect::database_exists(const DatabaseUrl& url) const {
+    return mysql_database_exists(parse_mysql_url(url), url);
+}
+
+std::unique_ptr<RunnerLock> MysqlDialect::lock_runner(Connection& connection, const DatabaseUrl& url,
+                                                      Duration wait) const {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (true) {
+        QueryResult taken = connection.query(fmt::format("SELECT GET_LOCK({}, 0)", lock_name), {});
+        if (value_to_int(taken.rows.at(0).at(0)) == 1) {
+            return std::make_unique<MysqlRunnerLock>(connection);
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    QueryResult holder =
+        connection.query(fmt::format("SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
+                                     "WHERE p.ID = IS_USED_LOCK({})",
+                                     lock_name),
+                         {});
+    std::string who = "holder unknown";
+    if (!holder.rows.empty()) {
+        const Row& row = holder.rows[0];
+        who = fmt::format("connection {} of {} from {}, connected {}s ago", value_to_string(row[0]),
+                          value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3]));
+    }
+    throw Error(ErrorKind::lock_timeout,
+                fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(), who,
+                            format_duration(wait)),
+                {}, "wait for it to finish, or raise --lock-wait");
+}
+
+std::string MysqlDialect::quote_identifier(std::string_view name) const {
+    std::string out = "`";
+    for (char c : name) {
+        out += c;
+        if (c == '`') {
+            out += '`';
+        }
+    }
+    return out + "`";
+}
+
+std::string MysqlDialect::state_table(std::string_view name) const {
+    return quote_identifier(fmt::format("_migrate_{}", name));
+}
+
+std::string MysqlDialect::state_column_type(StateColumn column) const {
+    switch (column) {
+        case StateColumn::key:
+            // Short enough for a composite primary key of three within InnoDB's 3072 bytes.
+            return "VARCHAR(191) CHARACTER SET utf8mb4";
+        case StateColumn::text:
+            return "LONGTEXT CHARACTER SET utf8mb4";
+        case StateColumn::integer:
+            return "BIGINT";
+    }
+    return "LONGTEXT";
+}
+
+bool MysqlDialect::state_table_exists(Connection& connection, std::string_view name) const {
+    QueryResult result =
+        connection.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                         {fmt::format("_migrate_{}", name)});
+    return !result.rows.empty();
+}
+
+SqlTraits MysqlDialect::classify(std::string_view sql) const {
+    SqlTraits traits;
+    for (const Statement& statement : split_statements(sql).statements) {
+        if (std::string reason = mysql_outside_transaction_reason(statement); !reason.empty() && traits.transactional) {
+            traits = {false, reason, {}};
+        }
+        std::string algorithm = m_options.require_online_ddl ? expected_algorithm(statement) : "";
+        if (!algorithm.empty()) {
+            traits.note += fmt::format("{}expected: {}", traits.note.empty() ? "" : "; ", algorithm);
+        }
+    }
+    return traits;
+}
+
+std::string MysqlDialect::key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
+                                      std::vector<Value>& params) const {
+    // (a, b) > (x, y) spelled out as a > x OR (a = x AND b > y): MariaDB's range optimizer uses
+    // the primary key for the second form only. For <=, every term but the last is strict.
+    std::string out;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        std::string term;
+        for (std::size_t j = 0; j < i; ++j) {
+            term += fmt::format("{} = ? AND ", columns[j]);
+            params.push_back(key[j]);
+        }
+        std::string_view this_op = i + 1 < columns.size() ? (op == ">" ? ">" : "<") : op;
+        term += fmt::format("{} {} ?", columns[i], this_op);
+        params.push_back(key[i]);
+        out += (out.empty() ? "(" : " OR (") + term + ")";
+    }
+    return columns.size() > 1 ? "(" + out + ")" : out;
+}
+
+std::vector<std::string> MysqlDialect::key_columns(Connection& connection, std::string_view table) const {
+    auto [schema, name] = split_table_name(table);
+    std::string in_schema = schema.empty() ? "DATABASE()" : "?";
+    std::vector<Value> params;
+    if (!schema.empty()) {
+        params.emplace_back(schema);
+    }
+    params.emplace_back(name);
+    QueryResult exists = connection.query(
+        fmt::format("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND TABLE_NAME = ?", in_schema),
+        params);
+    if (exists.rows.empty()) {
+        throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
+    }
+    QueryResult keys = connection.query(
+        fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = {} "
+                    "AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+                    in_schema),
+        params);
+    if (keys.rows.empty()) {
+        throw Error(ErrorKind::input,
+                    fmt::format("backfill table '{}' has no primary key; a backfill walks a table in primary key order",
+                                table));
+    }
+    std::vector<std::string> columns;
+    for (const Row& row : keys.rows) {
+        columns.push_back(value_to_string(row[0]));
+    }
+    return columns;
+}
+
+}  // namespace migrate

@@ -1,0 +1,38 @@
+// The MySQL / MariaDB back-end (mysql:// and mariadb:// URLs). DDL commits implicitly there, so
+// every DDL statement is a step of its own, recorded as soon as it succeeds; ALTERs run online
+// (INSTANT, else INPLACE without locks) or are refused; the runner lock is GET_LOCK.
+#pragma once
+
+#include "dialects/dialect.hpp"
+
+namespace migrate {
+
+class MysqlDialect final : public Dialect {
+  public:
+    explicit MysqlDialect(DialectOptions options) : m_options(std::move(options)) {}
+
+    std::string_view name() const override { return "mysql"; }
+
+    std::unique_ptr<Connection> connect(const DatabaseUrl& url, const ConnectOptions& options) const override;
+    bool database_exists(const DatabaseUrl& url) const override;
+    std::unique_ptr<RunnerLock> lock_runner(Connection& connection, const DatabaseUrl& url,
+                                            Duration wait) const override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string placeholder(std::size_t) const override { return "?"; }
+    std::string state_table(std::string_view name) const override;
+    std::string state_column_type(StateColumn column) const override;
+    void create_state_namespace(Connection&) const override {}
+    bool state_table_exists(Connection& connection, std::string_view name) const override;
+
+    SqlTraits classify(std::string_view sql) const override;
+    std::vector<std::string> clean_up_before(Connection&, std::string_view, bool) const override { return {}; }
+    std::string key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
+                            std::vector<Value>& params) const override;
+    std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
+
+  private:
+    DialectOptions m_options;
+};
+
+}  // namespace migrate

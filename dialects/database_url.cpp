@@ -7,6 +7,12 @@
 namespace migrate {
 
 std::string DatabaseUrl::redacted() const {
+    // A URL mistyped without "//" still hides whatever stands before its last '@'.
+    std::size_t colon = text.find(':');
+    std::size_t at = text.rfind('@');
+    if (text.find("://") == std::string::npos && colon != std::string::npos && at != std::string::npos && at > colon) {
+        return redact_secrets(text.substr(0, colon + 1) + "***" + text.substr(at));
+    }
     return redact_secrets(text);
 }
 

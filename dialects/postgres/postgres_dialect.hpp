@@ -4,6 +4,8 @@
 // on its own; the runner lock is a session advisory lock.
 #pragma once
 
+#include <fmt/format.h>
+
 #include "dialects/dialect.hpp"
 
 namespace migrate {
@@ -20,7 +22,7 @@ class PostgresDialect final : public Dialect {
                                             Duration wait) const override;
 
     std::string quote_identifier(std::string_view name) const override;
-    std::string placeholder(std::size_t n) const override { return "$" + std::to_string(n); }
+    std::string placeholder(std::size_t n) const override { return fmt::format("${}", n); }
     std::string state_table(std::string_view name) const override;
     std::string state_column_type(StateColumn column) const override;
     void create_state_namespace(Connection& connection) const override;

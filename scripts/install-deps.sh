@@ -18,8 +18,14 @@ postgres_packages=(
     libpqxx-dev libpq-dev
     postgresql-15
 )
+# mysql-connector-c++ 1.1 for the MySQL back-end; MariaDB 10.11 (Debian's MySQL) for its tests,
+# with the client whose mariadb-admin the test script pings the server with.
+mysql_packages=(
+    libmysqlcppconn-dev
+    mariadb-server mariadb-client
+)
 
-packages=("${build_packages[@]}" "${postgres_packages[@]}")
+packages=("${build_packages[@]}" "${postgres_packages[@]}" "${mysql_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -38,7 +44,18 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "Installing: ${missing[*]}"
 "${sudo[@]}" apt-get update -qq
-# The postgresql-15 package may create and try to start a default cluster on port 5432; the
-# tests never use it (scripts/test-servers.sh starts its own server), so whether that works
-# on this machine does not matter.
+
+# The postgresql-15 and mariadb-server packages create a default server (on 5432 and 3306) and
+# try to start it. The tests never use those servers (scripts/test-servers.sh starts its own),
+# but mariadb-server's installation fails as a whole when its server does not start (port 3306
+# taken, no init system). So while installing, a policy-rc.d tells the package scripts not to
+# start services, Debian's own switch for that, unless the machine already has one. Servers
+# already running are left alone.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# Put here by migrate scripts/install-deps.sh while it installs packages.\nexit 101\n' |
+        "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

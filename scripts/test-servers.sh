@@ -1,9 +1,10 @@
 # Starts throwaway database servers for the integration tests and exports the URLs they read
-# (MIGRATE_TEST_POSTGRES_URL). Sourced by scripts/test.sh, or by hand before running the tests
+# (MIGRATE_TEST_POSTGRES_URL, MIGRATE_TEST_MYSQL_URL). Sourced by scripts/test.sh, or by hand before running the tests
 # from a shell: `source scripts/test-servers.sh`. Every server runs on a private loopback port
 # with its files in one fresh temporary folder; an EXIT trap stops each one by its own pid and
 # removes the folder, so nothing outlives the shell that sourced this file. Servers installed on
-# the machine (a default PostgreSQL cluster on 5432, say) are neither used nor touched.
+# the machine (a default PostgreSQL cluster on 5432, a MariaDB on 3306) are neither used nor
+# touched.
 #
 # A URL that is already set is used as it is, and that server is not started: to run the tests
 # against a server of your own, or to source this file twice in one shell.
@@ -152,8 +153,98 @@ EOF
     echo "PostgreSQL 15 for the tests: postgres://migrate_test:***@127.0.0.1:$port (pid $pid, files in $root)"
 }
 
+# MariaDB 10.11, Debian's MySQL. mariadbd runs as the calling user (root only when told so with
+# --user=root), reached by this script through its socket with the unix_socket authentication
+# that mariadb-install-db gives that user; the tests get a user of their own with a password.
+start_mariadb() {
+    local root="$test_servers_dir/mariadb"
+    local data="$root/data" run="$root/run" tmp="$root/tmp" log="$root/server.log"
+    local socket="$root/run/mariadbd.sock"
+    mkdir -p "$data" "$run" "$tmp"
+    chmod 700 "$data" "$run"
+
+    local admin
+    admin=$(id -un)
+    local as_user=()
+    if [[ $(id -u) -eq 0 ]]; then
+        as_user=(--user=root)
+    fi
+    # A server for tests: durability buys nothing here and costs time on every commit and every
+    # DDL statement. The same InnoDB settings for the bootstrap and the server, so the server
+    # does not rebuild the redo log at its first start. Other settings (sql_mode,
+    # max_recursive_iterations, ...) stay as a user's server has them.
+    local settings=(
+        --innodb-log-file-size=48M --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0
+        --skip-log-bin --skip-name-resolve
+    )
+
+    if ! mariadb-install-db --no-defaults "${as_user[@]}" --datadir="$data" --tmpdir="$tmp" \
+        --auth-root-authentication-method=socket --auth-root-socket-user="$admin" --skip-test-db \
+        "${settings[@]}" >"$root/install.log" 2>&1; then
+        echo "mariadb-install-db failed:" >&2
+        cat "$root/install.log" >&2
+        return 1
+    fi
+
+    # Another process may take the port between the probe and the bind; then the server exits
+    # at once, and the next port is tried.
+    local port=53306 attempt pid="" ready=""
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port "$port")
+        mariadbd --no-defaults "${as_user[@]}" --datadir="$data" --tmpdir="$tmp" --socket="$socket" \
+            --port="$port" --bind-address=127.0.0.1 --pid-file="$run/mariadbd.pid" --log-error="$log" \
+            --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --max-connections=300 \
+            "${settings[@]}" >>"$root/stdout.log" 2>&1 &
+        pid=$!
+        # A clean shutdown (SIGTERM) ends the sessions tests left open, then the server.
+        register_test_server_stop "stop_pid $pid TERM 30"
+        local tries
+        for tries in $(seq 1 300); do
+            if ! kill -0 "$pid" 2>/dev/null; then
+                break
+            fi
+            if mariadb-admin --no-defaults --socket="$socket" -u "$admin" --connect-timeout=2 ping \
+                >/dev/null 2>&1; then
+                ready=yes
+                break
+            fi
+            sleep 0.1
+        done
+        if [[ -n "$ready" ]] || kill -0 "$pid" 2>/dev/null; then
+            break
+        fi
+        port=$((port + 1))
+    done
+    if [[ -z "$ready" ]]; then
+        echo "MariaDB did not start or does not answer on $socket; its log:" >&2
+        cat "$log" >&2 || true
+        return 1
+    fi
+
+    # The same user for TCP (the URL the tests use) and for the socket (the socket URL test).
+    local password
+    password=$(random_secret)
+    if ! mariadb --no-defaults --socket="$socket" -u "$admin" -e "
+        CREATE USER 'migrate_test'@'127.0.0.1' IDENTIFIED BY '$password';
+        CREATE USER 'migrate_test'@'localhost' IDENTIFIED BY '$password';
+        GRANT ALL PRIVILEGES ON *.* TO 'migrate_test'@'127.0.0.1';
+        GRANT ALL PRIVILEGES ON *.* TO 'migrate_test'@'localhost';" >/dev/null; then
+        echo "cannot create the test user; the server log:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+    export MIGRATE_TEST_MYSQL_URL="mysql://migrate_test:$password@127.0.0.1:$port/"
+    echo "MariaDB for the tests: mysql://migrate_test:***@127.0.0.1:$port/ (pid $pid, files in $root)"
+}
+
 if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
     start_postgres
 else
     echo "PostgreSQL for the tests: using MIGRATE_TEST_POSTGRES_URL as already set"
+fi
+
+if [[ -z "${MIGRATE_TEST_MYSQL_URL:-}" ]]; then
+    start_mariadb
+else
+    echo "MySQL for the tests: using MIGRATE_TEST_MYSQL_URL as already set"
 fi

@@ -20,6 +20,8 @@ using testing::TempDir;
 
 // `touches` counts how often the backfill updated each row: it must end at exactly 1. The table
 // is big enough that a run in batches of 20 takes seconds, so the tests can kill it part-way.
+// MySQL concatenates with CONCAT(), and MariaDB stops a recursive CTE after 1000 rounds
+// (max_recursive_iterations), so there the 40,000 rows are 200 x 200.
 constexpr int item_count = 40000;
 constexpr const char* items_migration = R"toml(
 [[expand]]
@@ -29,13 +31,22 @@ CREATE TABLE items (id INTEGER PRIMARY KEY, src TEXT NOT NULL, dst TEXT, touches
 up.postgres = """
 CREATE TABLE items (id BIGSERIAL PRIMARY KEY, src TEXT NOT NULL, dst TEXT, touches INTEGER NOT NULL DEFAULT 0)
 """
+up.mysql = """
+CREATE TABLE items (id BIGINT AUTO_INCREMENT PRIMARY KEY, src VARCHAR(40) NOT NULL, dst VARCHAR(40),
+                    touches INTEGER NOT NULL DEFAULT 0)
+"""
 down = "DROP TABLE items"
 
 [[expand]]
-up = """
+up.default = """
 INSERT INTO items (src)
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
 SELECT 'item-' || i FROM n;
+"""
+up.mysql = """
+INSERT INTO items (src)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+SELECT CONCAT('item-', (a.i - 1) * 200 + b.i) FROM n AS a CROSS JOIN n AS b ORDER BY a.i, b.i;
 """
 down = "DELETE FROM items"
 
@@ -139,12 +150,20 @@ TEST_P(Backfill, KilledRunResumesAndUpdatesEveryRowExactlyOnce) {
 TEST_P(Backfill, CompositePrimaryKeyIsWalkedInKeyOrder) {
     testing::write_file(m_dir / "migrations" / "0001_stock.toml", R"toml(
 [[expand]]
-up = """
+up.default = """
 CREATE TABLE stock (warehouse TEXT NOT NULL, sku INTEGER NOT NULL, qty INTEGER NOT NULL, qty_x2 INTEGER,
                     touches INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (warehouse, sku));
 INSERT INTO stock (warehouse, sku, qty)
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
 SELECT 'w' || (i % 7), i, i FROM n;
+"""
+up.mysql = """
+CREATE TABLE stock (warehouse VARCHAR(10) NOT NULL, sku INTEGER NOT NULL, qty INTEGER NOT NULL, qty_x2 INTEGER,
+                    touches INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (warehouse, sku));
+INSERT INTO stock (warehouse, sku, qty)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+SELECT CONCAT('w', ((a.i - 1) * 100 + b.i) % 7), (a.i - 1) * 100 + b.i, (a.i - 1) * 100 + b.i
+FROM n AS a CROSS JOIN n AS b WHERE a.i <= 30;
 """
 down = "DROP TABLE stock"
 

@@ -1,7 +1,10 @@
 // What a failure leaves behind, on every dialect: a statement failing in the middle of a phase
 // rolls back the whole phase with its state rows; a phase of steps that cannot share a
 // transaction resumes after its last completed step; a lock held by the application makes
-// migrate retry, and give up cleanly when its retries run out.
+// migrate retry, and give up cleanly when its retries run out. MySQL commits every DDL statement
+// on its own, so there a phase with DDL always runs step by step: where the other databases
+// leave no trace of a failed phase, MySQL keeps its completed steps, recorded, for a rerun to
+// resume after or a rollback to undo.
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -26,6 +29,10 @@ INSERT INTO accounts (name) VALUES ('ann'), ('bob'), ('cy');
 """
 up.postgres = """
 CREATE TABLE accounts (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name TEXT NOT NULL);
+INSERT INTO accounts (name) VALUES ('ann'), ('bob'), ('cy');
+"""
+up.mysql = """
+CREATE TABLE accounts (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL);
 INSERT INTO accounts (name) VALUES ('ann'), ('bob'), ('cy');
 """
 down = "DROP TABLE accounts"
@@ -58,11 +65,22 @@ class Failure : public testing::DialectTest {
 
     std::string names() { return testing::joined(db().rows("SELECT name FROM accounts ORDER BY id")); }
 
+    // The steps of `migration` recorded as done, "0,1" for the first two.
+    std::string steps_done(const std::string& migration) {
+        return testing::joined(db().rows("SELECT step FROM " + state("steps") + " WHERE migration_id = '" + migration +
+                                         "' ORDER BY step"));
+    }
+
+    std::string phase_and_status(const std::string& migration) {
+        return db().value("SELECT phase || '/' || status FROM " + state("migrations") + " WHERE id = '" + migration +
+                          "'");
+    }
+
     TempDir m_dir;
     testing::RecordingObserver m_quiet;
 };
 
-TEST_P(Failure, FailingStatementInTheMiddleOfExpandLeavesDataAndStateAsBefore) {
+TEST_P(Failure, FailingStatementInTheMiddleOfExpandLeavesNoTraceOrOnMysqlItsDoneStepsRecorded) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_broken.toml", R"toml(
 [[expand]]
@@ -84,16 +102,40 @@ down = "SELECT 1"
     } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::database);
         EXPECT_NE(std::string(e.what()).find("0002_broken expand step 3"), std::string::npos) << e.what();
-        std::string reason = is_sqlite() ? "no such table" : "\"no_such_table\" does not exist";
+        std::string reason = is_sqlite()     ? "no such table"
+                             : is_postgres() ? "\"no_such_table\" does not exist"
+                                             : "no_such_table' doesn't exist";
         EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
         if (is_postgres()) {
             EXPECT_EQ(e.code(), "42P01") << e.what();  // undefined_table
         }
+        if (is_mysql()) {
+            EXPECT_EQ(e.code(), "1146") << e.what();  // ER_NO_SUCH_TABLE
+        }
     }
-    EXPECT_EQ(state_and_data(), before);
-    EXPECT_FALSE(db().has_column("accounts", "email"));
-    EXPECT_EQ(names(), "ann,bob,cy");
     EXPECT_EQ(db().value("SELECT outcome FROM " + state("events") + " WHERE migration_id = '0002'"), "failed");
+    if (!is_mysql()) {
+        EXPECT_EQ(state_and_data(), before);
+        EXPECT_FALSE(db().has_column("accounts", "email"));
+        EXPECT_EQ(names(), "ann,bob,cy");
+        return;
+    }
+
+    // The ADD COLUMN committed on its own, so the phase ran step by step: the state names the two
+    // steps that completed, and the data shows them.
+    EXPECT_TRUE(db().has_column("accounts", "email"));
+    EXPECT_EQ(names(), "ANN,BOB,CY");
+    EXPECT_EQ(phase_and_status("0002"), "pending/in_progress");
+    EXPECT_EQ(steps_done("0002"), "0,1");
+    // Once what step 3 needs exists, a rerun resumes there: ADD COLUMN again would fail.
+    db().exec("CREATE TABLE no_such_table (x INT)");
+    Plan resumed = project().apply({Phase::contract, std::nullopt}, m_quiet);
+    ASSERT_FALSE(resumed.runs.empty());
+    EXPECT_TRUE(resumed.runs[0].actions[0].done);
+    EXPECT_TRUE(resumed.runs[0].actions[1].done);
+    EXPECT_EQ(phase_and_status("0002"), "contracted/ok");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM no_such_table"), "1");
+    EXPECT_EQ(names(), "ANN,BOB,CY");
 }
 
 TEST_P(Failure, FailingStatementInContractKeepsTheMigrationBackfilled) {
@@ -114,21 +156,30 @@ down = "SELECT 1"
     project().apply({Phase::contract, 1}, m_quiet);
     std::string before = state_and_data();
     EXPECT_THROW(project().apply({Phase::contract, std::nullopt}, m_quiet), Error);
-    EXPECT_EQ(state_and_data(), before);
     EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations") + " WHERE id = '0002'"), "backfilled");
-    EXPECT_EQ(db().value("SELECT COUNT(*) FROM accounts WHERE label IS NOT NULL"), "0");
+    if (!is_mysql()) {
+        EXPECT_EQ(state_and_data(), before);
+        EXPECT_EQ(db().value("SELECT COUNT(*) FROM accounts WHERE label IS NOT NULL"), "0");
+        return;
+    }
+    // The DROP COLUMN makes the phase run step by step: the UPDATE before it is done and recorded.
+    EXPECT_EQ(phase_and_status("0002"), "backfilled/in_progress");
+    EXPECT_EQ(steps_done("0002"), "0");
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM accounts WHERE label IS NOT NULL"), "3");
 }
 
 TEST_P(Failure, StepThatCannotRunInATransactionMakesThePhaseResumeAfterItsLastDoneStep) {
     project().apply({Phase::contract, std::nullopt}, m_quiet);
-    // VACUUM cannot run inside a transaction on either database, so this phase runs step by step.
+    // VACUUM cannot run inside a transaction on SQLite and PostgreSQL, nor DDL on MySQL, so this
+    // phase runs step by step.
     testing::write_file(m_dir / "migrations" / "0002_audit.toml", R"toml(
 [[expand]]
 up = "INSERT INTO accounts (name) VALUES ('dee')"
 down = "DELETE FROM accounts WHERE name = 'dee'"
 
 [[expand]]
-up = "VACUUM"
+up.default = "VACUUM"
+up.mysql = "ALTER TABLE accounts COMMENT = 'audited'"
 irreversible = true
 
 [[expand]]
@@ -163,8 +214,10 @@ up = "INSERT INTO accounts (name) VALUES ('dee')"
 down = "DELETE FROM accounts WHERE name = 'dee'"
 
 [[expand]]
-up = "VACUUM"
-down = "VACUUM"
+up.default = "VACUUM"
+up.mysql = "ALTER TABLE accounts COMMENT = 'part'"
+down.default = "VACUUM"
+down.mysql = "ALTER TABLE accounts COMMENT = ''"
 
 [[expand]]
 up = "INSERT INTO missing (x) VALUES (1)"
@@ -189,7 +242,8 @@ TEST_P(Failure, RollbackOfAPhaseThatStoppedPartWayRefusesWhenAStepThatRanIsIrrev
     project().apply({Phase::contract, std::nullopt}, m_quiet);
     testing::write_file(m_dir / "migrations" / "0002_part.toml", R"toml(
 [[expand]]
-up = "VACUUM"
+up.default = "VACUUM"
+up.mysql = "ALTER TABLE accounts COMMENT = 'vacuumed'"
 irreversible = true
 
 [[expand]]
@@ -230,15 +284,22 @@ down = "ALTER TABLE accounts DROP COLUMN email"
             if (is_postgres()) {
                 EXPECT_EQ(e.code(), "55P03") << e.what();  // lock_not_available
             }
+            if (is_mysql()) {
+                EXPECT_EQ(e.code(), "1205") << e.what();  // ER_LOCK_WAIT_TIMEOUT, for the metadata lock
+            }
         }
-        // Three tries of 300ms each, with pauses between them.
+        // Three tries of 300ms each (on MySQL of a whole second, its shortest lock wait), with
+        // pauses between them.
         auto waited = std::chrono::steady_clock::now() - started;
         EXPECT_GE(waited, std::chrono::milliseconds(900));
         EXPECT_LT(waited, std::chrono::seconds(10));
+        // Each retry is shown to the user. (On SQLite the lock makes the state store's
+        // preparation wait, before any phase starts, where retries are not reported.)
         if (is_postgres()) {
-            // Each retry is shown to the user. (On SQLite the lock makes the state store's
-            // preparation wait, before any phase starts, where retries are not reported.)
             EXPECT_EQ(m_quiet.retries, (std::vector<std::string>{"55P03", "55P03"}));
+        }
+        if (is_mysql()) {
+            EXPECT_EQ(m_quiet.retries, (std::vector<std::string>{"1205", "1205"}));
         }
     }
     EXPECT_EQ(state_and_data(), before);
@@ -268,7 +329,7 @@ down = "ALTER TABLE accounts DROP COLUMN email"
     release.join();
     ASSERT_FALSE(failure) << *failure;
     EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1400));
-    if (is_postgres()) {
+    if (!is_sqlite()) {
         EXPECT_FALSE(m_quiet.retries.empty());
     }
     EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations") + " WHERE id = '0002'"), "expanded");

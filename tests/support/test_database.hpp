@@ -1,11 +1,13 @@
 // One throwaway database per test, the same interface on every dialect, so the integration suites
-// run each case on SQLite and PostgreSQL alike: the URL migrate is given, reads and writes made
-// the way a user would check them (never through migrate's own Connection classes), and a dump
-// of schema and rows for "data and state exactly as before" comparisons.
+// run each case on SQLite, PostgreSQL and MySQL (MariaDB) alike: the URL migrate is given, reads
+// and writes made the way a user would check them (never through migrate's own Connection
+// classes), and a dump of schema and rows for "data and state exactly as before" comparisons.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,7 +50,7 @@ class TestDatabase {
     virtual std::string dump(const std::vector<std::string>& skip_tables = {}) = 0;
 
     // A state table by its role ("migrations", "events", ...), as SQL: "_migrate_migrations" on
-    // SQLite, "migrate.migrations" on PostgreSQL.
+    // SQLite and MySQL, "migrate.migrations" on PostgreSQL.
     virtual std::string state_table(std::string_view name) const = 0;
     // The columns of a user table, in their order.
     virtual std::vector<std::string> columns(const std::string& table) = 0;
@@ -56,18 +58,20 @@ class TestDatabase {
     // The user's tables (not migrate's), sorted, separated by spaces.
     virtual std::string user_tables() = 0;
 
-    // Waits until no other session uses the database. After a client is killed, PostgreSQL
-    // rolls back its open transaction and releases its locks only once its server process has
-    // noticed; SQLite has nothing to wait for.
+    // Waits until no other session uses the database (held locks count: release them first).
+    // After a client is killed, PostgreSQL and MySQL roll back its open transaction and release
+    // its locks (MySQL also its GET_LOCK) only once the server has noticed; SQLite has nothing
+    // to wait for.
     virtual void wait_for_other_sessions() {}
 
     // Starts an application transaction that holds a lock `ALTER TABLE table` must wait for.
     virtual std::unique_ptr<HeldLock> hold_lock(const std::string& table) = 0;
 };
 
-// A fresh database of `dialect` ("sqlite" or "postgres"). PostgreSQL databases are created on
-// the server MIGRATE_TEST_POSTGRES_URL names and dropped again by the destructor. Throws when
-// the dialect is unknown or its server is not available (see dialect_unavailable).
+// A fresh database of `dialect` ("sqlite", "postgres" or "mysql"). PostgreSQL and MySQL databases
+// are created on the server MIGRATE_TEST_POSTGRES_URL or MIGRATE_TEST_MYSQL_URL names and dropped
+// again by the destructor. Throws when the dialect is unknown or its server is not available (see
+// dialect_unavailable).
 std::unique_ptr<TestDatabase> make_test_database(std::string_view dialect);
 
 // The dialects this build can test: the GoogleTest parameter list of the integration suites.
@@ -93,6 +97,7 @@ class DialectTest : public ::testing::TestWithParam<std::string> {
     const std::string& dialect() const { return GetParam(); }
     bool is_sqlite() const { return GetParam() == "sqlite"; }
     bool is_postgres() const { return GetParam() == "postgres"; }
+    bool is_mysql() const { return GetParam() == "mysql"; }
 
     std::unique_ptr<TestDatabase> m_db;
 };
@@ -100,5 +105,51 @@ class DialectTest : public ::testing::TestWithParam<std::string> {
 // "a,b,c" for rows a, b, c of one column: comparisons that SQLite writes with group_concat and
 // PostgreSQL with string_agg, written once.
 std::string joined(const Rows& rows, const std::string& separator = ",");
+
+// The password in a server URL ("scheme://user:PASSWORD@host..."), or "" if it has none: what
+// must never show in migrate's output.
+std::string url_password(const std::string& url);
+
+#ifdef MIGRATE_WITH_MYSQL
+
+// A MySQL error as the server reported it.
+class MysqlError : public std::runtime_error {
+  public:
+    MysqlError(const std::string& message, int code) : std::runtime_error(message), m_code(code) {}
+    int code() const { return m_code; }
+
+  private:
+    int m_code;
+};
+
+// One client session on a MySQL server, through mysql-connector-c++ and not migrate's own
+// classes: what the TestDatabase reads and writes with, and what MySQL-only tests use for the
+// application's sessions (a reader, a blocker, another runner). `url` is
+// mysql://user:password@host:port/database, or ...@localhost/database?socket=PATH. The tests'
+// own SQL concatenates with ||, as on the other databases, so the session sets PIPES_AS_CONCAT.
+// Autocommit is on.
+class MysqlSession {
+  public:
+    explicit MysqlSession(const std::string& url);
+    ~MysqlSession();
+    MysqlSession(const MysqlSession&) = delete;
+    MysqlSession& operator=(const MysqlSession&) = delete;
+
+    // Rows of one statement, every value as text ("NULL" for NULL). Throws MysqlError.
+    Rows rows(const std::string& sql);
+    std::string value(const std::string& sql);
+    // Runs statements separated by ';' (not inside quotes), each committed unless a transaction
+    // is open. Throws MysqlError.
+    void exec(const std::string& sql);
+    // The server's id of this session (CONNECTION_ID()), as KILL and the process list name it.
+    std::int64_t id() const { return m_id; }
+
+  private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    std::int64_t m_id = 0;
+};
+
+#endif  // MIGRATE_WITH_MYSQL
 
 }  // namespace migrate::testing

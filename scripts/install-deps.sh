@@ -1,7 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building and testing migrate need, and only those that
 # are missing, so a second run costs nothing. Needs root, or sudo.
+#   scripts/install-deps.sh           everything, the test servers included (scripts/test.sh)
+#   scripts/install-deps.sh --build   what building needs (scripts/demo.sh)
 set -euo pipefail
+
+build_only=false
+case "${1:-}" in
+    "") ;;
+    --build) build_only=true ;;
+    *)
+        echo "usage: $0 [--build]" >&2
+        exit 2
+        ;;
+esac
 
 # Building and the SQLite back-end, which is embedded.
 build_packages=(
@@ -11,21 +23,20 @@ build_packages=(
     libgtest-dev
 )
 
-# One list per server back-end: its client library for building, and the server that
-# scripts/test-servers.sh starts for the integration tests. A further server adds its list here
+# Two lists per server back-end: its client library for building, and the server that
+# scripts/test-servers.sh starts for the integration tests. A further back-end adds its lists here
 # and to `packages` below.
-postgres_packages=(
-    libpqxx-dev libpq-dev
-    postgresql-15
-)
+postgres_libraries=(libpqxx-dev libpq-dev)
+postgres_servers=(postgresql-15)
 # mysql-connector-c++ 1.1 for the MySQL back-end; MariaDB 10.11 (Debian's MySQL) for its tests,
 # with the client whose mariadb-admin the test script pings the server with.
-mysql_packages=(
-    libmysqlcppconn-dev
-    mariadb-server mariadb-client
-)
+mysql_libraries=(libmysqlcppconn-dev)
+mysql_servers=(mariadb-server mariadb-client)
 
-packages=("${build_packages[@]}" "${postgres_packages[@]}" "${mysql_packages[@]}")
+packages=("${build_packages[@]}" "${postgres_libraries[@]}" "${mysql_libraries[@]}")
+if ! $build_only; then
+    packages+=("${postgres_servers[@]}" "${mysql_servers[@]}")
+fi
 
 missing=()
 for package in "${packages[@]}"; do

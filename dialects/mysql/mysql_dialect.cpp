@@ -140,6 +140,62 @@ SqlTraits MysqlDialect::classify(std::string_view sql) const {
     return traits;
 }
 
+std::vector<std::string> MysqlDialect::clean_up_before(Connection& connection, std::string_view sql,
+                                                       bool may_have_run) const {
+    std::vector<std::string> notes;
+    if (!may_have_run) {
+        return notes;
+    }
+    for (const Statement& statement : split_statements(sql).statements) {
+        // The server finishes a statement whose client died, at its own pace: wait for it, so
+        // that what it does is done before the step is looked at again.
+        std::string text(statement.text);
+        bool told = false;
+        while (true) {
+            QueryResult running = connection.query(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() AND COMMAND <> 'Sleep' "
+                "AND LEFT(INFO, CHAR_LENGTH(?)) = ?",
+                {text, text});
+            if (running.rows.empty()) {
+                break;
+            }
+            if (!told) {
+                notes.push_back(
+                    fmt::format("waited for connection {}, which was still running this step for the "
+                                "earlier, interrupted run",
+                                value_to_string(running.rows[0][0])));
+                told = true;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+        // An index that run built is built again, so that it is sure to match the step.
+        std::optional<CreatedIndex> index = index_created(statement);
+        if (!index || index->if_not_exists) {
+            continue;
+        }
+        auto [schema, table] = split_table_name(index->table);
+        std::vector<Value> params;
+        if (!schema.empty()) {
+            params.emplace_back(schema);
+        }
+        params.insert(params.end(), {table, index->name});
+        QueryResult exists = connection.query(
+            fmt::format("SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = ? "
+                        "AND INDEX_NAME = ? LIMIT 1",
+                        schema.empty() ? "DATABASE()" : "?"),
+            params);
+        if (exists.rows.empty()) {
+            continue;
+        }
+        connection.execute_script(fmt::format("DROP INDEX {} ON {}", quote_identifier(index->name), index->table));
+        notes.push_back(
+            fmt::format("dropped the index {} that the earlier, interrupted run built without recording "
+                        "the step, to build it again",
+                        index->name));
+    }
+    return notes;
+}
+
 std::string MysqlDialect::key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
                                       std::vector<Value>& params) const {
     // (a, b) > (x, y) spelled out as a > x OR (a = x AND b > y): MariaDB's range optimizer uses

@@ -26,7 +26,8 @@ class MysqlDialect final : public Dialect {
     bool state_table_exists(Connection& connection, std::string_view name) const override;
 
     SqlTraits classify(std::string_view sql) const override;
-    std::vector<std::string> clean_up_before(Connection&, std::string_view, bool) const override { return {}; }
+    std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,
+                                             bool may_have_run) const override;
     std::string key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
                             std::vector<Value>& params) const override;
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;

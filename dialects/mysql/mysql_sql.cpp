@@ -86,6 +86,62 @@ OnlineDdlForm online_ddl_form(const Statement& statement) {
     return alter ? OnlineDdlForm::alter_table : OnlineDdlForm::index;
 }
 
+std::optional<CreatedIndex> index_created(const Statement& statement) {
+    const std::vector<Token>& t = statement.tokens;
+    auto skip_index_kind = [&](std::size_t i) {
+        while (i < t.size() && (t[i].is_word("UNIQUE") || t[i].is_word("FULLTEXT") || t[i].is_word("SPATIAL"))) {
+            ++i;
+        }
+        return i;
+    };
+    CreatedIndex index;
+    std::size_t i = 0;
+    if (first_words(statement, {"CREATE"})) {
+        i = skip_index_kind(1);
+        if (i >= t.size() || !t[i].is_word("INDEX")) {
+            return std::nullopt;
+        }
+        ++i;
+    } else if (first_words(statement, {"ALTER", "TABLE"}) && t.size() > 4) {
+        // Only an ALTER whose one operation adds the index: a comma outside parentheses means more.
+        int depth = 0;
+        for (const Token& token : t) {
+            depth += token.text == "(" ? 1 : token.text == ")" ? -1 : 0;
+            if (depth == 0 && token.kind == TokenKind::punct && token.text == ",") {
+                return std::nullopt;
+            }
+        }
+        index.table = std::string(t[2].text);
+        i = 3;
+        if (!t[i].is_word("ADD")) {
+            return std::nullopt;
+        }
+        i = skip_index_kind(i + 1);
+        if (i >= t.size() || !(t[i].is_word("INDEX") || t[i].is_word("KEY"))) {
+            return std::nullopt;
+        }
+        ++i;
+    } else {
+        return std::nullopt;
+    }
+    if (i + 2 < t.size() && t[i].is_word("IF") && t[i + 1].is_word("NOT") && t[i + 2].is_word("EXISTS")) {
+        index.if_not_exists = true;
+        i += 3;
+    }
+    if (i >= t.size() || (t[i].kind != TokenKind::word && t[i].kind != TokenKind::quoted_identifier) ||
+        t[i].is_word("ON") || t[i].is_word("USING")) {
+        return std::nullopt;  // an unnamed index
+    }
+    index.name = t[i].identifier();
+    if (index.table.empty()) {
+        if (i + 2 >= t.size() || !t[i + 1].is_word("ON")) {
+            return std::nullopt;
+        }
+        index.table = std::string(t[i + 2].text);
+    }
+    return index;
+}
+
 std::string expected_algorithm(const Statement& statement) {
     OnlineDdlForm form = online_ddl_form(statement);
     if (form == OnlineDdlForm::none || form == OnlineDdlForm::has_algorithm) {

@@ -3,6 +3,7 @@
 // to run it online — INSTANT, INPLACE without locks, or a blocking table copy.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "support/sql_lexer.hpp"
@@ -20,6 +21,16 @@ enum class OnlineDdlForm {
 };
 
 OnlineDdlForm online_ddl_form(const Statement& statement);
+
+struct CreatedIndex {
+    std::string table;  // as written
+    std::string name;   // unquoted
+    bool if_not_exists = false;
+};
+
+// The index that `CREATE INDEX name ON table ...` or a single-operation
+// `ALTER TABLE table ADD INDEX name ...` builds; nullopt for any other statement.
+std::optional<CreatedIndex> index_created(const Statement& statement);
 
 // What the server will probably do with an ALTER, for plan output: "INSTANT", "INPLACE, LOCK=NONE"
 // or "table copy". The server's own answer at apply time is what counts.

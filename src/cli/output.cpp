@@ -82,6 +82,21 @@ std::string backfill_summary(const BackfillProgress& progress) {
                        progress.passes > 1 ? fmt::format(", {} passes", progress.passes) : "");
 }
 
+// "expand stopped after step 2 of 3 (steps 1, 2 done)": what a rerun resumes after.
+std::string part_done_summary(const PartDone& part) {
+    std::string steps;
+    for (int step : part.steps) {
+        steps += (steps.empty() ? "" : ", ") + std::to_string(step + 1);
+    }
+    std::string of = part.total > 0 ? fmt::format(" of {}", part.total) : "";
+    if (part.direction == Direction::down) {
+        return fmt::format("{} rollback stopped part-way: step{} {}{} undone", to_string(part.phase),
+                           part.steps.size() == 1 ? "" : "s", steps, of);
+    }
+    return fmt::format("{} stopped after step {}{} (step{} {} done)", to_string(part.phase), part.steps.back() + 1, of,
+                       part.steps.size() == 1 ? "" : "s", steps);
+}
+
 std::string problem_kind(Problem::Kind kind) {
     switch (kind) {
         case Problem::Kind::modified:
@@ -211,6 +226,18 @@ nlohmann::json status_to_json(const StatusReport& report, const Settings& settin
                                {"applied", std::move(applied)},
                                {"backfill", std::move(backfills)},
                                {"problems", std::move(problems)}};
+        nlohmann::json part_done = nlohmann::json::array();
+        for (const PartDone& part : entry.part_done) {
+            nlohmann::json done = nlohmann::json::array();
+            for (int step : part.steps) {
+                done.push_back(step + 1);
+            }
+            part_done.push_back({{"phase", to_string(part.phase)},
+                                 {"direction", to_string(part.direction)},
+                                 {"steps_done", std::move(done)},
+                                 {"steps", part.total}});
+        }
+        item["part_done"] = std::move(part_done);
         if (entry.last_failure) {
             item["last_failure"] = {
                 {"at", entry.last_failure->occurred_at},      {"by", entry.last_failure->run_by},
@@ -265,6 +292,9 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
             if (!progress.completed) {
                 notes.push_back("backfill " + backfill_summary(progress) + " so far");
             }
+        }
+        for (const PartDone& part : entry.part_done) {
+            notes.push_back(part_done_summary(part));
         }
         if (entry.last_failure) {
             notes.push_back(fmt::format("last {} {} FAILED at {}", entry.last_failure->phase,

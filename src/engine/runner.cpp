@@ -1,5 +1,6 @@
 #include "engine/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "support/error.hpp"
 #include "support/redact.hpp"
 #include "support/retry.hpp"
+#include "support/sql_lexer.hpp"
 
 namespace migrate {
 
@@ -85,11 +87,13 @@ void Runner::run_in_one_transaction(const PhaseRun& run) {
 
 void Runner::run_step_by_step(const PhaseRun& run) {
     const Migration& migration = *run.migration;
+    std::optional<std::string> previous_status;
     transaction(run, [&] {
         bool applied = run.direction == Direction::down && !run.part_done;
         PhaseState current = applied ? state_after(run.phase) : state_before(run.phase);
-        m_store.mark_in_progress(migration, current);
+        previous_status = m_store.mark_in_progress(migration, current);
     });
+    bool any_recorded = std::any_of(run.actions.begin(), run.actions.end(), [](const Action& a) { return a.done; });
     for (const Action& action : run.actions) {
         if (action.done) {
             continue;
@@ -100,6 +104,7 @@ void Runner::run_step_by_step(const PhaseRun& run) {
                     m_connection.execute_script(action.sql);
                     m_store.record_step_done(migration, run.phase, run.direction, action.step);
                 });
+                any_recorded = true;
                 continue;
             }
             bool may_have_run = action.may_have_run;
@@ -113,7 +118,18 @@ void Runner::run_step_by_step(const PhaseRun& run) {
                 m_connection.execute_script(action.sql);
             });
             transaction(run, [&] { m_store.record_step_done(migration, run.phase, run.direction, action.step); });
+            any_recorded = true;
         } catch (const Error& e) {
+            // Nothing of this phase has happened if no step completed and the failed one is a
+            // single statement (which the database applies whole or not at all): the state goes
+            // back to what it was, so the migration may be fixed and run again.
+            if (!any_recorded && split_statements(action.sql).statements.size() <= 1) {
+                try {
+                    in_transaction(m_connection, [&] { m_store.undo_in_progress(migration, previous_status); });
+                } catch (...) {
+                    // Left in progress; status shows it, and a rerun starts from the first step.
+                }
+            }
             throw in_context(step_name(run, action), e);
         }
     }

@@ -32,6 +32,20 @@ StatusReport build_status(const std::vector<Migration>& migrations, const StateS
             it->second.backfills.push_back(progress);
         }
     }
+    for (const auto& [key, steps] : state.completed_steps) {
+        const auto& [id, phase, direction] = key;
+        auto it = entries.find(id);
+        if (it == entries.end()) {
+            continue;
+        }
+        std::size_t total = 0;
+        for (const Migration& migration : migrations) {
+            if (migration.id == id) {
+                total = migration.step_count(phase);
+            }
+        }
+        it->second.part_done.push_back(PartDone{phase, direction, steps, total});
+    }
     for (const auto& [id, event] : state.last_event) {
         if (auto it = entries.find(id); it != entries.end() && event.outcome == "failed") {
             it->second.last_failure = event;

@@ -10,6 +10,14 @@
 
 namespace migrate {
 
+// A phase (or its rollback) that stopped part-way: the steps it completed so far.
+struct PartDone {
+    Phase phase = Phase::expand;
+    Direction direction = Direction::up;
+    std::vector<int> steps;  // 0-based indices of the completed steps
+    std::size_t total = 0;   // steps in the phase, as the file has it (0 when the file is missing)
+};
+
 struct StatusEntry {
     std::string id;
     std::string name;
@@ -19,6 +27,7 @@ struct StatusEntry {
     std::map<Phase, PhaseRecord> applied;
     std::vector<BackfillProgress> backfills;
     std::optional<Event> last_failure;  // the latest event, when it is a failure
+    std::vector<PartDone> part_done;
     std::vector<Problem> problems;
 };
 

@@ -260,8 +260,20 @@ void StateStore::record_phase_rolled_back(const Migration& migration, Phase phas
     upsert_migration(migration, previous, "ok");
 }
 
-void StateStore::mark_in_progress(const Migration& migration, PhaseState current) {
+std::optional<std::string> StateStore::mark_in_progress(const Migration& migration, PhaseState current) {
+    QueryResult before =
+        m_connection.query(bind(fmt::format("SELECT status FROM {} WHERE id = ?", table("migrations"))), {migration.id});
     upsert_migration(migration, current, "in_progress");
+    return before.rows.empty() ? std::nullopt : std::optional<std::string>(value_to_string(before.rows[0][0]));
+}
+
+void StateStore::undo_in_progress(const Migration& migration, const std::optional<std::string>& previous_status) {
+    if (!previous_status) {
+        m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE id = ?", table("migrations"))), {migration.id});
+        return;
+    }
+    m_connection.execute(bind(fmt::format("UPDATE {} SET status = ? WHERE id = ?", table("migrations"))),
+                         {*previous_status, migration.id});
 }
 
 std::vector<int> StateStore::completed_steps(const Migration& migration, Phase phase, Direction direction) {

@@ -92,8 +92,11 @@ class StateStore {
     void record_phase_applied(const Migration& migration, Phase phase, std::int64_t seq, const std::string& run_by);
     void record_phase_rolled_back(const Migration& migration, Phase phase);
     // Marks a migration whose next phase is under way but not complete (a backfill, or a phase
-    // of steps that cannot share one transaction).
-    void mark_in_progress(const Migration& migration, PhaseState current);
+    // of steps that cannot share one transaction). Returns its status before, or nullopt when it
+    // had no row yet, for undo_in_progress.
+    std::optional<std::string> mark_in_progress(const Migration& migration, PhaseState current);
+    // Puts back what mark_in_progress changed, when the phase failed before it changed anything.
+    void undo_in_progress(const Migration& migration, const std::optional<std::string>& previous_status);
 
     std::vector<int> completed_steps(const Migration& migration, Phase phase, Direction direction);
     void record_step_done(const Migration& migration, Phase phase, Direction direction, int step);

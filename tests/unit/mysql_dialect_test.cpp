@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dialects/mysql/mysql_sql.hpp"
 #include "dialects/mysql/mysql_url.hpp"
 #include "support/error.hpp"
 
@@ -49,21 +50,20 @@ class MysqlDialectTest : public ::testing::Test {
 };
 
 TEST_F(MysqlDialectTest, DdlCannotShareThePhaseTransactionAndDmlCan) {
-    for (const char* sql : {"ALTER TABLE users ADD COLUMN nickname VARCHAR(50)", "CREATE INDEX i ON t (a)",
-                            "DROP TABLE legacy", "RENAME TABLE a TO b", "TRUNCATE t", "LOCK TABLES t WRITE",
-                            "UPDATE t SET a = 1; CREATE TABLE x (id INT)"}) {
+    for (const char* sql :
+         {"ALTER TABLE users ADD COLUMN nickname VARCHAR(50)", "CREATE INDEX i ON t (a)", "DROP TABLE legacy",
+          "RENAME TABLE a TO b", "TRUNCATE t", "LOCK TABLES t WRITE", "UPDATE t SET a = 1; CREATE TABLE x (id INT)"}) {
         EXPECT_FALSE(dialect.classify(sql).transactional) << sql;
     }
-    for (const char* sql : {"UPDATE t SET a = 1", "INSERT INTO t (a) VALUES (1)", "DELETE FROM t WHERE a = 2",
-                            "SET @x = 1"}) {
+    for (const char* sql :
+         {"UPDATE t SET a = 1", "INSERT INTO t (a) VALUES (1)", "DELETE FROM t WHERE a = 2", "SET @x = 1"}) {
         EXPECT_TRUE(dialect.classify(sql).transactional) << sql;
     }
 }
 
 TEST_F(MysqlDialectTest, PlanNamesTheExpectedOnlineAlgorithm) {
     EXPECT_EQ(dialect.classify("ALTER TABLE users ADD COLUMN nickname VARCHAR(50)").note, "expected: INSTANT");
-    EXPECT_EQ(dialect.classify("CREATE INDEX users_email_idx ON users (email)").note,
-              "expected: INPLACE, LOCK=NONE");
+    EXPECT_EQ(dialect.classify("CREATE INDEX users_email_idx ON users (email)").note, "expected: INPLACE, LOCK=NONE");
     EXPECT_NE(dialect.classify("ALTER TABLE orders MODIFY total_cents BIGINT").note.find("table copy"),
               std::string::npos);
     // Written with its own ALGORITHM, or with online DDL off, it runs as written.
@@ -86,6 +86,23 @@ TEST_F(MysqlDialectTest, CompositeKeyConditionsAreSpelledOut) {
               "((`a` < ?) OR (`a` = ? AND `b` <= ?))");
     params.clear();
     EXPECT_EQ(dialect.key_compare({"`id`"}, ">", Row{std::int64_t{5}}, params), "(`id` > ?)");
+}
+
+TEST(MysqlSql, FindsTheIndexAStepBuilds) {
+    auto index_of = [](const char* sql) { return index_created(split_statements(sql).statements.at(0)); };
+    auto created = index_of("CREATE UNIQUE INDEX users_email_key ON users (email)");
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->name, "users_email_key");
+    EXPECT_EQ(created->table, "users");
+    auto added = index_of("ALTER TABLE `orders` ADD INDEX `orders_user_idx` (user_id)");
+    ASSERT_TRUE(added);
+    EXPECT_EQ(added->name, "orders_user_idx");
+    EXPECT_EQ(added->table, "`orders`");
+    EXPECT_TRUE(index_of("CREATE INDEX IF NOT EXISTS i ON t (a)")->if_not_exists);
+    // More than one operation, or no index at all: not something a rerun can tidy up.
+    EXPECT_FALSE(index_of("ALTER TABLE t ADD INDEX i (a), ADD COLUMN c INT"));
+    EXPECT_FALSE(index_of("ALTER TABLE t ADD COLUMN c INT"));
+    EXPECT_FALSE(index_of("CREATE TABLE t (id INT)"));
 }
 
 TEST_F(MysqlDialectTest, StateTablesAndQuoting) {

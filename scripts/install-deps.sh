@@ -20,8 +20,10 @@ build_packages=(
     g++ cmake ninja-build pkg-config
     libsqlite3-dev libsqlitecpp-dev sqlite3
     libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libssl-dev
-    libgtest-dev
+    libpg-query-dev libgtest-dev
 )
+# The lint tests validate SARIF output against its JSON schema with Debian's Python validator.
+test_packages=(python3 python3-jsonschema)
 
 # Two lists per server back-end: its client library for building, and the server that
 # scripts/test-servers.sh starts for the integration tests. A further back-end adds its lists here
@@ -35,7 +37,7 @@ mysql_servers=(mariadb-server mariadb-client)
 
 packages=("${build_packages[@]}" "${postgres_libraries[@]}" "${mysql_libraries[@]}")
 if ! $build_only; then
-    packages+=("${postgres_servers[@]}" "${mysql_servers[@]}")
+    packages+=("${test_packages[@]}" "${postgres_servers[@]}" "${mysql_servers[@]}")
 fi
 
 missing=()

@@ -1,5 +1,9 @@
+#include <iostream>
+
 #include "cli/cli_support.hpp"
 #include "cli/commands.hpp"
+#include "cli/lint_support.hpp"
+#include "lint/reporters.hpp"
 #include "cli/run_phases.hpp"
 
 namespace migrate {
@@ -16,6 +20,9 @@ CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
     command->add_flag("--dry-run", options.dry_run, "Print the plan instead of running it");
     command->add_option("--batch-size", options.batch_size, "Rows per backfill batch (default: 1000)")
         ->check(CLI::Range(1, max_batch_size));
+    command->add_flag("--no-lint", options.no_lint,
+                      "Run even if the linter finds errors in the phases to apply (by default apply lints them "
+                      "first and refuses with exit 3)");
     return command;
 }
 
@@ -23,6 +30,21 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, options.batch_size);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
+    if (options.no_lint) {
+        std::cerr << "migrate: warning: --no-lint: the migrations to apply were not checked by the linter\n";
+    } else {
+        LintRun lint = prepare_lint_for(settings, project.dialect().name());
+        lint::LintReport report;
+        report.findings = lint_plan(project.plan_apply(request), lint.linter);
+        std::erase_if(report.findings,
+                      [&](const lint::Finding& finding) { return finding.severity < lint.fail_on; });
+        if (!report.findings.empty()) {
+            std::cerr << lint::format_text(report);
+            std::cerr << "migrate: error: apply refused: the linter found problems in the phases to apply; fix "
+                         "them, suppress them with '-- migrate:ignore RULE: reason', or pass --no-lint\n";
+            return 3;
+        }
+    }
     return run_phase_command(settings, options.dry_run,
                              {"apply", "Nothing to apply: the database is up to date.", "Applied",
                               [&] { return project.plan_apply(request); },

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -33,6 +34,7 @@ struct ApplyOptions {
     std::string to;
     bool dry_run = false;
     int batch_size = 0;
+    bool no_lint = false;
 };
 CLI::App* setup_apply(CLI::App& app, ApplyOptions& options);
 int run_apply(const ApplyOptions& options, const CommonOptions& common);
@@ -44,6 +46,25 @@ struct RollbackOptions {
 };
 CLI::App* setup_rollback(CLI::App& app, RollbackOptions& options);
 int run_rollback(const RollbackOptions& options, const CommonOptions& common);
+
+struct LintOptions {
+    std::vector<std::string> paths;
+    std::string dialect;
+    std::string fail_on;
+    std::string changed_since;
+    std::string baseline;
+    std::string write_baseline;
+    std::vector<std::string> enable;
+    std::vector<std::string> disable;
+    int pg_version = 0;  // 0: not given
+    std::string explain;
+};
+CLI::App* setup_lint(CLI::App& app, LintOptions& options);
+int run_lint(const LintOptions& options, const CommonOptions& common);
+
+struct RulesOptions {};
+CLI::App* setup_rules(CLI::App& app, RulesOptions& options);
+int run_rules(const RulesOptions& options, const CommonOptions& common);
 
 struct StatusOptions {};
 CLI::App* setup_status(CLI::App& app, StatusOptions& options);

@@ -57,7 +57,8 @@ int main(int argc, char** argv) {
     // Common options are accepted before or after the subcommand's name.
     app.fallthrough();
     app.footer(
-        "Exit codes: 0 ok, 1 error, 2 usage, 5 lock wait or lock timeout exhausted.\n"
+        "Exit codes: 0 ok, 1 error, 2 usage, 3 lint findings at or above the fail level, 5 lock wait or lock "
+        "timeout exhausted.\n"
         "Run 'migrate COMMAND --help' for a command's options; the common options work with every command.");
 
     migrate::CommonOptions common;
@@ -70,13 +71,17 @@ int main(int argc, char** argv) {
     migrate::ApplyOptions apply_options;
     migrate::RollbackOptions rollback_options;
     migrate::StatusOptions status_options;
+    migrate::LintOptions lint_options;
+    migrate::RulesOptions rules_options;
     CLI::App* init = migrate::setup_init(app, init_options);
     CLI::App* create = migrate::setup_new(app, new_options);
     CLI::App* plan = migrate::setup_plan(app, plan_options);
     CLI::App* apply = migrate::setup_apply(app, apply_options);
     CLI::App* rollback = migrate::setup_rollback(app, rollback_options);
     CLI::App* status = migrate::setup_status(app, status_options);
-    for (CLI::App* command : {init, create, plan, apply, rollback, status}) {
+    CLI::App* lint = migrate::setup_lint(app, lint_options);
+    CLI::App* rules = migrate::setup_rules(app, rules_options);
+    for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules}) {
         command->footer(
             "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
             "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION, --lock-retries N, "
@@ -117,7 +122,14 @@ int main(int argc, char** argv) {
         if (*status) {
             return migrate::run_status(status_options, common);
         }
-        std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback or status)\n"
+        if (*lint) {
+            return migrate::run_lint(lint_options, common);
+        }
+        if (*rules) {
+            return migrate::run_rules(rules_options, common);
+        }
+        std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback, status, lint or "
+                     "rules)\n"
                      "Run 'migrate --help' for usage.\n";
         return 2;
     } catch (const migrate::Error& e) {

@@ -111,7 +111,25 @@ std::string problem_kind(Problem::Kind kind) {
 
 }  // namespace
 
-nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation) {
+namespace {
+
+// The findings of one step of a planned phase.
+std::vector<const lint::Finding*> step_findings(const std::vector<lint::Finding>& findings, const PhaseRun& run,
+                                                const Action& action) {
+    std::vector<const lint::Finding*> out;
+    for (const lint::Finding& finding : findings) {
+        if (finding.migration == run.migration->label() && finding.phase == run.phase &&
+            finding.direction == run.direction && finding.step == action.step) {
+            out.push_back(&finding);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation,
+                            const std::vector<lint::Finding>& findings) {
     nlohmann::json phases = nlohmann::json::array();
     for (const PhaseRun& run : plan.runs) {
         nlohmann::json actions = nlohmann::json::array();
@@ -139,6 +157,16 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
             if (action.loses_data) {
                 item["loses_data"] = true;
             }
+            nlohmann::json lint = nlohmann::json::array();
+            for (const lint::Finding* finding : step_findings(findings, run, action)) {
+                lint.push_back({{"rule", finding->rule},
+                                {"severity", lint::to_string(finding->severity)},
+                                {"message", finding->message},
+                                {"file", finding->file},
+                                {"line", finding->line},
+                                {"column", finding->column}});
+            }
+            item["lint"] = std::move(lint);
             actions.push_back(std::move(item));
         }
         phases.push_back(
@@ -159,7 +187,8 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
             {"phases", std::move(phases)}};
 }
 
-void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation) {
+void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation,
+                     const std::vector<lint::Finding>& findings) {
     out << fmt::format("Plan: {} on {} from {}\n", operation, require_url(settings).redacted(), settings.dir.string());
     if (plan.runs.empty()) {
         out << (operation == "rollback" ? "Nothing to roll back.\n"
@@ -196,6 +225,10 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
                                    settings.batch_size);
             } else {
                 out << indent(action.sql, "    ");
+            }
+            for (const lint::Finding* finding : step_findings(findings, run, action)) {
+                out << fmt::format("    ^ {}:{}:{}: {}: {} [{}]\n", finding->file, finding->line, finding->column,
+                                   lint::to_string(finding->severity), finding->message, finding->rule);
             }
         }
     }

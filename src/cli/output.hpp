@@ -12,15 +12,18 @@
 #include "cli/settings.hpp"
 #include "engine/project.hpp"
 #include "engine/status.hpp"
+#include "lint/finding.hpp"
 
 namespace migrate {
 
 // Version of the JSON documents below; bumped on any incompatible change.
 inline constexpr int json_format_version = 1;
 
-// "apply" or "rollback" plans.
-nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation);
-void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation);
+// "apply" or "rollback" plans; `findings` (from lint_plan) are shown beside the steps they concern.
+nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const std::string& operation,
+                            const std::vector<lint::Finding>& findings = {});
+void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation,
+                     const std::vector<lint::Finding>& findings = {});
 
 nlohmann::json status_to_json(const StatusReport& report, const Settings& settings);
 void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings);

@@ -42,10 +42,89 @@ struct ConfigFile {
     std::optional<std::string> state_schema;
     std::optional<bool> require_online_ddl;
     std::optional<int> batch_size;
+    LintFileSettings lint;
 };
 
 Error config_error(const fs::path& path, const toml::source_region& at, const std::string& message) {
     return input_error(path.string(), static_cast<int>(at.begin.line), static_cast<int>(at.begin.column), message);
+}
+
+constexpr std::string_view lint_keys = "dialect, pg_version, disable, enable, severity, fail_on";
+
+std::vector<std::string> rule_ids(const fs::path& path, const toml::node& node, const std::string& what) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+        throw config_error(path, node.source(), fmt::format("'{}' must be an array of rule ids", what));
+    }
+    std::vector<std::string> out;
+    for (const toml::node& element : *array) {
+        if (!element.is_string()) {
+            throw config_error(path, element.source(), fmt::format("'{}' must be an array of rule ids", what));
+        }
+        std::string id = element.as_string()->get();
+        try {
+            lint::check_rule_id(id, fmt::format("'{}'", what));
+        } catch (const Error& e) {
+            throw config_error(path, element.source(), fmt::format("{} ({})", e.what(), e.hint()));
+        }
+        out.push_back(std::move(id));
+    }
+    return out;
+}
+
+lint::Severity severity_value(const fs::path& path, const toml::node& node, const std::string& what) {
+    std::optional<lint::Severity> severity;
+    if (node.is_string()) {
+        severity = lint::parse_severity(node.as_string()->get());
+    }
+    if (!severity) {
+        throw config_error(path, node.source(), fmt::format("'{}' must be \"error\", \"warning\" or \"info\"", what));
+    }
+    return *severity;
+}
+
+LintFileSettings read_lint_table(const fs::path& path, const toml::node& node) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+        throw config_error(path, node.source(), "'lint' must be a table: write [lint]");
+    }
+    LintFileSettings lint;
+    for (auto&& [key, value] : *table) {
+        std::string name(key.str());
+        if (name == "dialect") {
+            std::string dialect = value.is_string() ? value.as_string()->get() : "";
+            if (dialect != "postgres" && dialect != "mysql" && dialect != "sqlite") {
+                throw config_error(path, value.source(), "'lint.dialect' must be \"postgres\", \"mysql\" or \"sqlite\"");
+            }
+            lint.dialect = dialect;
+        } else if (name == "pg_version") {
+            if (!value.is_integer() || value.as_integer()->get() < 9 || value.as_integer()->get() > 99) {
+                throw config_error(path, value.source(), "'lint.pg_version' must be a PostgreSQL major version, e.g. 15");
+            }
+            lint.pg_version = static_cast<int>(value.as_integer()->get());
+        } else if (name == "disable" || name == "enable") {
+            (name == "disable" ? lint.disable : lint.enable) = rule_ids(path, value, "lint." + name);
+        } else if (name == "fail_on") {
+            lint.fail_on = severity_value(path, value, "lint.fail_on");
+        } else if (name == "severity") {
+            const toml::table* severities = value.as_table();
+            if (severities == nullptr) {
+                throw config_error(path, value.source(), "'lint.severity' must be a table of rule id = severity");
+            }
+            for (auto&& [rule, level] : *severities) {
+                std::string id(rule.str());
+                try {
+                    lint::check_rule_id(id, "'lint.severity'");
+                } catch (const Error& e) {
+                    throw config_error(path, rule.source(), fmt::format("{} ({})", e.what(), e.hint()));
+                }
+                lint.severities[id] = severity_value(path, level, "lint.severity." + id);
+            }
+        } else {
+            throw config_error(path, key.source(), fmt::format("unknown key 'lint.{}' (allowed: {})", name, lint_keys));
+        }
+    }
+    return lint;
 }
 
 // Every value is checked here, where its line is known, so a mistake in the file is reported
@@ -113,10 +192,13 @@ ConfigFile read_config(const fs::path& path) {
                     fmt::format("'batch_size' is {}; it must be between 1 and {}", value, max_batch_size));
             }
             config.batch_size = static_cast<int>(value);
+        } else if (name == "lint") {
+            config.lint = read_lint_table(path, node);
         } else {
             throw config_error(path, key.source(),
                                fmt::format("unknown key '{}' (allowed: database_url, dir, lock_wait, lock_timeout, "
-                                           "lock_retries, statement_timeout, state_schema, online_ddl, batch_size)",
+                                           "lock_retries, statement_timeout, state_schema, online_ddl, batch_size, "
+                                           "[lint])",
                                            name));
         }
     }
@@ -138,7 +220,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
         ->envname("MIGRATE_CONFIG")
         ->type_name("FILE")
         ->group("Common options");
-    app.add_option("--format,-f", options.format, "Output format (default: text)")
+    app.add_option("--format,-f", options.format, "Output format (default: text; lint also writes sarif and github)")
         ->type_name("text|json")
         ->group("Common options");
     app.add_option("--lock-wait", options.lock_wait,
@@ -190,6 +272,7 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
     }
     if (config) {
         settings.config_file = config->path;
+        settings.lint = config->lint;
     }
 
     if (!options.format.empty() && options.format != "text" && options.format != "json") {
@@ -266,6 +349,23 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
         settings.batch_size = default_batch_size;
     }
     return settings;
+}
+
+std::optional<std::string> dialect_of(const Settings& settings) {
+    if (!settings.url) {
+        return std::nullopt;
+    }
+    const std::string& scheme = settings.url->scheme;
+    if (scheme == "postgres" || scheme == "postgresql") {
+        return "postgres";
+    }
+    if (scheme == "mysql" || scheme == "mariadb") {
+        return "mysql";
+    }
+    if (scheme == "sqlite") {
+        return "sqlite";
+    }
+    return std::nullopt;
 }
 
 const DatabaseUrl& require_url(const Settings& settings) {

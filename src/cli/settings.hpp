@@ -4,12 +4,15 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "engine/project.hpp"
+#include "lint/linter.hpp"
 
 namespace migrate {
 
@@ -35,6 +38,16 @@ struct CommonOptions {
 // Registers the common options on the top-level app, with their environment variables.
 void add_common_options(CLI::App& app, CommonOptions& options);
 
+// The [lint] table of migrate.toml; the lint command's options override it.
+struct LintFileSettings {
+    std::optional<std::string> dialect;
+    std::optional<int> pg_version;
+    std::vector<std::string> disable;
+    std::vector<std::string> enable;
+    std::map<std::string, lint::Severity, std::less<>> severities;
+    std::optional<lint::Severity> fail_on;
+};
+
 struct Settings {
     std::optional<DatabaseUrl> url;  // nullopt when none was given anywhere
     std::filesystem::path dir;
@@ -47,8 +60,13 @@ struct Settings {
     bool require_online_ddl = true;
     int batch_size = 1000;
     std::optional<std::filesystem::path> config_file;  // the file actually read
+    LintFileSettings lint;
     std::string command_line;
 };
+
+// The dialect the migrations are written for, from the database URL's scheme; nullopt without a
+// URL.
+std::optional<std::string> dialect_of(const Settings& settings);
 
 // Resolves the options; reads the config file. `batch_size` is the command's own option
 // (0 when not given; CLI11 refuses 0 on the command line). Throws Error(usage) or Error(input) naming the option or

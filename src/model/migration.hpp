@@ -15,11 +15,6 @@
 
 namespace migrate {
 
-struct SourceLocation {
-    int line = 0;
-    int column = 0;
-};
-
 // An expand or contract step: DDL (or small DML) with its inverse.
 struct SqlStep {
     SqlText up;
@@ -44,6 +39,10 @@ struct ContractRequirement {
     SemVer min_version;
     SourceLocation location;
 };
+
+// Whether a step that is not marked irreversible must have a down. The engine requires one; the
+// linter loads such a step without it and reports it as a finding (rule missing-down).
+enum class DownPolicy { required, optional };
 
 struct Migration {
     std::string id;            // the numeric prefix as written: "0003"

@@ -37,7 +37,7 @@ std::optional<MigrationFileName> parse_migration_file_name(std::string_view file
     return result;
 }
 
-Migration parse_migration(const fs::path& path, std::string content) {
+Migration parse_migration(const fs::path& path, std::string content, DownPolicy downs) {
     std::string file = path.string();
     auto name = parse_migration_file_name(path.filename().string());
     if (!name) {
@@ -52,22 +52,22 @@ Migration parse_migration(const fs::path& path, std::string content) {
     migration.path = path;
     migration.checksum = sha256_hex(content);
     if (name->extension == "toml") {
-        parse_toml_migration(file, content, migration);
+        parse_toml_migration(file, content, migration, downs);
     } else {
-        parse_sql_migration(file, content, migration);
+        parse_sql_migration(file, content, migration, downs);
     }
     migration.source = std::move(content);
     return migration;
 }
 
-Migration load_migration_file(const fs::path& path) {
+Migration load_migration_file(const fs::path& path, DownPolicy downs) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         throw input_error(path.string(), 0, 0, "cannot read the file");
     }
     std::ostringstream content;
     content << in.rdbuf();
-    return parse_migration(path, content.str());
+    return parse_migration(path, content.str(), downs);
 }
 
 DirectoryLoad scan_migration_directory(const fs::path& dir) {

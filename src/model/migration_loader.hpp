@@ -24,10 +24,11 @@ struct MigrationFileName {
 std::optional<MigrationFileName> parse_migration_file_name(std::string_view file_name);
 
 // Loads one file; throws Error(input) naming file, line and column.
-Migration load_migration_file(const std::filesystem::path& path);
+Migration load_migration_file(const std::filesystem::path& path, DownPolicy downs = DownPolicy::required);
 
 // Parses file content as if read from `path` (whose name gives id and format).
-Migration parse_migration(const std::filesystem::path& path, std::string content);
+Migration parse_migration(const std::filesystem::path& path, std::string content,
+                          DownPolicy downs = DownPolicy::required);
 
 struct DirectoryLoad {
     std::vector<Migration> migrations;  // the files that loaded, ordered by number

@@ -27,7 +27,8 @@ bool blank_or_comment(std::string_view body) {
 
 class SqlReader {
   public:
-    SqlReader(const std::string& file, Migration& migration) : m_file(file), m_migration(migration) {}
+    SqlReader(const std::string& file, Migration& migration, DownPolicy downs)
+        : m_file(file), m_migration(migration), m_downs(downs) {}
 
     void read(const std::string& content) {
         static const std::regex marker(R"(^\s*--\s*migrate:([A-Za-z_]+)(?::([A-Za-z_]+))?(.*)$)");
@@ -194,7 +195,7 @@ class SqlReader {
 
     void add_sql_step(const Section& section, const Section* down, const std::string& label) {
         SqlStep step;
-        step.up = trim_body(section.body);
+        step.up = body_text(section);
         step.location = {section.marker_line, 1};
         for (const std::string& flag : section.flags) {
             step.irreversible = step.irreversible || flag == "irreversible";
@@ -209,14 +210,14 @@ class SqlReader {
                 m_file, down->marker_line, 1,
                 fmt::format("{} is marked irreversible but has a ':down' section; remove one of them", label));
         }
-        if (!step.irreversible && down == nullptr) {
+        if (!step.irreversible && down == nullptr && m_downs == DownPolicy::required) {
             throw input_error(m_file, section.marker_line, 1,
                               fmt::format("{} has no '-- migrate:{}:down' section right after it (write the "
                                           "inverse SQL, or mark it '-- migrate:{} irreversible')",
                                           label, section.kind, section.kind));
         }
         if (down != nullptr) {
-            step.down = trim_body(down->body);
+            step.down = body_text(*down);
         }
         (section.kind == "expand" ? m_migration.expand : m_migration.contract).push_back(std::move(step));
     }
@@ -301,11 +302,12 @@ class SqlReader {
         };
         BackfillStep step;
         step.table = table;
-        step.set = slice(set_begin, where_at);
-        step.where = slice(where_at + 1, tokens.size());
+        auto origin = [&](std::size_t at) { return SourceLocation{base + tokens[at].line, tokens[at].column}; };
+        step.set = SqlText(slice(set_begin, where_at), origin(set_begin));
+        step.where = SqlText(slice(where_at + 1, tokens.size()), origin(where_at + 1));
         step.location = {section.marker_line, 1};
         if (down != nullptr) {
-            step.down = trim_body(down->body);
+            step.down = body_text(*down);
         }
         m_migration.backfill.push_back(std::move(step));
     }
@@ -316,14 +318,21 @@ class SqlReader {
         return start == std::string::npos ? std::string() : body.substr(start, end - start + 1);
     }
 
+    // A section's body starts on the line after its marker.
+    static SqlText body_text(const Section& section) {
+        return SqlText(trim_body(section.body), skip_leading_whitespace({section.marker_line + 1, 1}, section.body));
+    }
+
     const std::string& m_file;
     Migration& m_migration;
+    DownPolicy m_downs;
 };
 
 }  // namespace
 
-void parse_sql_migration(const std::string& file, const std::string& content, Migration& migration) {
-    SqlReader(file, migration).read(content);
+void parse_sql_migration(const std::string& file, const std::string& content, Migration& migration,
+                         DownPolicy downs) {
+    SqlReader(file, migration, downs).read(content);
 }
 
 }  // namespace migrate

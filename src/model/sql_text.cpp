@@ -2,12 +2,21 @@
 
 namespace migrate {
 
-void SqlText::set(const std::string& dialect, std::string text) {
+void SqlText::set(const std::string& dialect, std::string text, SourceLocation origin) {
     if (dialect == "default") {
         m_default = std::move(text);
+        m_default_origin = origin;
     } else {
         m_variants[dialect] = std::move(text);
+        m_origins[dialect] = origin;
     }
+}
+
+SourceLocation SqlText::origin_for_dialect(std::string_view dialect) const {
+    if (auto it = m_origins.find(dialect); it != m_origins.end()) {
+        return it->second;
+    }
+    return m_default_origin;
 }
 
 const std::string* SqlText::for_dialect(std::string_view dialect) const {
@@ -23,6 +32,20 @@ std::vector<std::string> SqlText::variants() const {
         out.push_back(dialect);
     }
     return out;
+}
+
+SourceLocation skip_leading_whitespace(SourceLocation at, std::string_view raw) {
+    for (char c : raw) {
+        if (c == '\n') {
+            ++at.line;
+            at.column = 1;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            ++at.column;
+        } else {
+            break;
+        }
+    }
+    return at;
 }
 
 std::ostream& operator<<(std::ostream& out, const SqlText& text) {

@@ -42,9 +42,11 @@ SourceLocation location_of(const toml::source_region& region) {
 
 class TomlReader {
   public:
-    TomlReader(const std::string& file, Migration& migration) : m_file(file), m_migration(migration) {}
+    TomlReader(const std::string& file, Migration& migration, DownPolicy downs)
+        : m_file(file), m_migration(migration), m_downs(downs) {}
 
     void read(const std::string& content) {
+        m_content = content;
         toml::table root;
         try {
             root = toml::parse(content, m_file);
@@ -113,7 +115,7 @@ class TomlReader {
     // A string for every dialect, or a table of them: `up.postgres = "..."`, `up.default = "..."`.
     SqlText sql_value(const toml::node& node, const std::string& what) const {
         if (node.is_string()) {
-            return SqlText(string_value(node, what, true));
+            return SqlText(string_value(node, what, true), text_origin(node));
         }
         const auto* table = node.as_table();
         if (table == nullptr) {
@@ -134,7 +136,7 @@ class TomlReader {
                     m_file, at.line, at.column,
                     fmt::format("{}: unknown dialect '{}' (known: default, sqlite, postgres, mysql)", what, dialect));
             }
-            text.set(dialect, string_value(value, fmt::format("{}.{}", what, dialect), true));
+            text.set(dialect, string_value(value, fmt::format("{}.{}", what, dialect), true), text_origin(value));
         }
         return text;
     }
@@ -194,7 +196,7 @@ class TomlReader {
             throw error_at(*down_node,
                            fmt::format("{}: marked irreversible but has a 'down'; remove one of them", where));
         }
-        if (!step.irreversible && down_node == nullptr) {
+        if (!step.irreversible && down_node == nullptr && m_downs == DownPolicy::required) {
             throw input_error(m_file, step.location.line, step.location.column,
                               fmt::format("{}: missing 'down' (write the inverse SQL, or mark the step "
                                           "irreversible = true if it truly has none)",
@@ -276,14 +278,35 @@ class TomlReader {
         m_migration.requirement = std::move(requirement);
     }
 
+    // Where a string value's text begins in the file: past its opening quotes and the leading
+    // whitespace string_value trims.
+    SourceLocation text_origin(const toml::node& node) const {
+        SourceLocation at = location_of(node.source());
+        std::size_t offset = 0;
+        for (int line = 1; line < at.line && offset != std::string_view::npos; ++line) {
+            offset = m_content.find('\n', offset);
+            offset = offset == std::string_view::npos ? offset : offset + 1;
+        }
+        if (offset == std::string_view::npos || at.column < 1) {
+            return at;
+        }
+        std::string_view rest = m_content.substr(std::min(m_content.size(), offset + at.column - 1));
+        std::size_t quotes = rest.starts_with("\"\"\"") || rest.starts_with("'''") ? 3 : 1;
+        at.column += static_cast<int>(quotes);
+        return skip_leading_whitespace(at, rest.substr(std::min(rest.size(), quotes)));
+    }
+
     const std::string& m_file;
     Migration& m_migration;
+    DownPolicy m_downs;
+    std::string_view m_content;
 };
 
 }  // namespace
 
-void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration) {
-    TomlReader(file, migration).read(content);
+void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration,
+                          DownPolicy downs) {
+    TomlReader(file, migration, downs).read(content);
 }
 
 }  // namespace migrate

@@ -10,6 +10,7 @@ namespace migrate {
 
 // Fills description, steps and requirement of `migration` from TOML `content`.
 // Throws Error(input) with "file:line:col".
-void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration);
+void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration,
+                          DownPolicy downs = DownPolicy::required);
 
 }  // namespace migrate

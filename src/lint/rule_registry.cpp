@@ -10,6 +10,7 @@ namespace migrate::lint {
 const std::vector<std::unique_ptr<Rule>>& all_rules() {
     static const std::vector<std::unique_ptr<Rule>> rules = [] {
         std::vector<std::unique_ptr<Rule>> out;
+        out.push_back(make_adding_stored_generated_column_rule());
         out.push_back(make_changing_column_type_rule());
         out.push_back(make_concurrently_in_transaction_rule());
         out.push_back(make_constraint_without_not_valid_rule());

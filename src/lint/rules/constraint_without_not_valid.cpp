@@ -8,6 +8,23 @@ namespace migrate::lint {
 
 namespace {
 
+// PostgreSQL runs a step's statements as one transaction, so an earlier ADD CONSTRAINT ... NOT
+// VALID of the same step still holds its lock when VALIDATE scans.
+bool added_not_valid_before(const StatementContext& context, const Change& validate) {
+    for (const ParsedStatement& statement : context.piece.statements) {
+        if (&statement == &context.statement) {
+            return false;
+        }
+        for (const Change& change : statement.changes) {
+            if (change.kind == ChangeKind::add_constraint && change.constraint && change.constraint->not_valid &&
+                change.constraint->name == validate.name && change.table == validate.table) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 class ConstraintWithoutNotValid : public Rule {
   public:
     std::string_view id() const override { return "constraint-without-not-valid"; }
@@ -34,6 +51,11 @@ class ConstraintWithoutNotValid : public Rule {
                                                      "ACCESS EXCLUSIVE lock: reads and writes of '{}' wait",
                                                      what, change.table, change.table));
                 }
+            } else if (change.kind == ChangeKind::validate_constraint && added_not_valid_before(context, change)) {
+                sink.report(context, fmt::format("validating '{}' in the step that added it NOT VALID: the step is one "
+                                                 "transaction, so ADD CONSTRAINT's lock on '{}' is still held while "
+                                                 "VALIDATE checks every row, and writes wait for the whole scan",
+                                                 change.name, change.table));
             } else if (change.kind == ChangeKind::add_column && change.column &&
                        (change.column->references || change.column->check)) {
                 // NOT VALID cannot be written inline, so the column has to come first.

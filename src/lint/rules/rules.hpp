@@ -10,6 +10,7 @@
 
 namespace migrate::lint {
 
+std::unique_ptr<Rule> make_adding_stored_generated_column_rule();
 std::unique_ptr<Rule> make_changing_column_type_rule();
 std::unique_ptr<Rule> make_concurrently_in_transaction_rule();
 std::unique_ptr<Rule> make_constraint_without_not_valid_rule();

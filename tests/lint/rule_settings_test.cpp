@@ -5,40 +5,63 @@
 
 #include <gtest/gtest.h>
 
+#include "lint/lint_inputs.hpp"
 #include "lint/linter.hpp"
+#include "test_support.hpp"
 
 namespace migrate::lint {
 namespace {
 
-std::vector<std::string> rules_raised(std::string_view sql, int pg_version) {
+LintConfig postgres(int pg_version) {
     LintConfig config;
     config.settings.dialect = "postgres";
     config.settings.pg_version = pg_version;
+    return config;
+}
+
+std::vector<std::string> rules_of(const std::vector<Finding>& findings) {
     std::vector<std::string> out;
-    for (const Finding& finding : Linter(config).lint_sql(sql, Phase::expand, "example.sql").findings) {
+    for (const Finding& finding : findings) {
         out.push_back(finding.rule);
     }
     return out;
 }
 
+std::vector<std::string> rules_raised(std::string_view sql, int pg_version) {
+    return rules_of(Linter(postgres(pg_version)).lint_sql(sql, Phase::expand, "example.sql").findings);
+}
+
+// A migration file, for sequences that must span steps.
+std::vector<std::string> rules_raised_by_file(const std::string& content, int pg_version) {
+    testing::TempDir dir;
+    testing::write_file(dir.path() / "0001_example.toml", content);
+    return rules_of(lint_targets(find_lint_targets({dir.path()}), Linter(postgres(pg_version))).findings);
+}
+
 using Rules = std::vector<std::string>;
 
-// Each statement its own unit would lose the "validated earlier" fact, so the sequence is one
-// snippet; the CHECK being added NOT VALID keeps constraint-without-not-valid quiet.
-constexpr std::string_view validated_then_set = R"(
-ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;
+// Validating in its own step, so the NOT VALID constraint's lock is not held during the scan.
+const std::string validated_then_set = R"(
+[[expand]]
+up = "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;"
+down = "ALTER TABLE users DROP CONSTRAINT users_email_not_null;"
+
+[[expand]]
+up = """
 ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;
 ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+"""
+down = "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"
 )";
 
 TEST(SettingNotNull, AValidatedCheckAvoidsTheScanFromPostgres12) {
-    EXPECT_EQ(rules_raised(validated_then_set, 12), Rules{});
-    EXPECT_EQ(rules_raised(validated_then_set, 15), Rules{});
+    EXPECT_EQ(rules_raised_by_file(validated_then_set, 12), Rules{});
+    EXPECT_EQ(rules_raised_by_file(validated_then_set, 15), Rules{});
 }
 
 TEST(SettingNotNull, BeforePostgres12TheScanHappensAnyway) {
-    EXPECT_EQ(rules_raised(validated_then_set, 11), Rules{"setting-not-null"});
-    EXPECT_EQ(rules_raised(validated_then_set, 10), Rules{"setting-not-null"});
+    EXPECT_EQ(rules_raised_by_file(validated_then_set, 11), Rules{"setting-not-null"});
+    EXPECT_EQ(rules_raised_by_file(validated_then_set, 10), Rules{"setting-not-null"});
 }
 
 TEST(SettingNotNull, WithoutValidationEveryVersionScans) {

@@ -35,10 +35,12 @@ class PreferTimestamptz : public Rule {
         if (type.name != "timestamp") {
             return;
         }
-        sink.report(context, fmt::format("column '{}.{}' is {} (without time zone): it stores the writer's local "
-                                         "clock reading, and readers in another time zone or across a DST change "
-                                         "see the wrong instant; use timestamptz",
-                                         table, column, type.text));
+        // "TIMESTAMP WITHOUT TIME ZONE" says it already; a bare "TIMESTAMP" does not.
+        bool says_zone = type.text.find("ZONE") != std::string::npos || type.text.find("zone") != std::string::npos;
+        sink.report(context, fmt::format("column '{}.{}' is {}{}: it stores the writer's local clock reading, and "
+                                         "readers in another time zone or across a DST change see the wrong instant; "
+                                         "use timestamptz",
+                                         table, column, type.text, says_zone ? "" : " (without time zone)"));
     }
 };
 

@@ -127,21 +127,23 @@ class SqliteAddColumnNeedsRebuild : public Rule {
             std::string problem;
             // SQLite refuses these even on an empty table.
             if (column.primary_key) {
-                problem = "a PRIMARY KEY column";
+                problem = "it is a PRIMARY KEY column, so the statement fails";
             } else if (column.unique) {
-                problem = "a UNIQUE column";
+                problem = "it is a UNIQUE column, so the statement fails";
             } else if (context.created_here(change.table)) {
                 continue;
             } else if (column.generated_stored) {
-                problem = "a STORED generated column";
+                problem = fmt::format("it is a STORED generated column, so the statement fails once '{}' has rows",
+                                      change.table);
             } else if (column.default_value && !constant_for_sqlite(*column.default_value)) {
-                problem = fmt::format("a column whose default ({}) is not a constant", column.default_value->text);
+                problem = fmt::format("its default {} is not a constant, so the statement fails once '{}' has rows",
+                                      column.default_value->text, change.table);
             } else {
                 continue;
             }
-            sink.report(context, fmt::format("SQLite cannot add {} ('{}') to '{}' with ALTER TABLE ADD COLUMN, so "
-                                             "this statement fails; it takes the table-rebuild procedure ({})",
-                                             problem, column.name, change.table, procedure));
+            sink.report(context, fmt::format("SQLite's ADD COLUMN cannot add column '{}' to '{}': {}; it takes the "
+                                             "table-rebuild procedure ({})",
+                                             column.name, change.table, problem, procedure));
         }
     }
 };

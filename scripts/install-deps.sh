@@ -22,8 +22,9 @@ build_packages=(
     libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libssl-dev
     libpg-query-dev libgtest-dev
 )
-# The lint tests validate SARIF output against its JSON schema with Debian's Python validator.
-test_packages=(python3 python3-jsonschema)
+# The lint tests validate SARIF output against its JSON schema with Debian's Python validator;
+# rfc3987 lets it check the "uri-reference" format of artifact locations.
+test_packages=(python3 python3-jsonschema python3-rfc3987)
 
 # Two lists per server back-end: its client library for building, and the server that
 # scripts/test-servers.sh starts for the integration tests. A further back-end adds its lists here

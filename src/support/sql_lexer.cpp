@@ -24,10 +24,13 @@ bool digit(char c) {
 
 class Lexer {
   public:
-    explicit Lexer(std::string_view sql) : m_sql(sql) {}
+    Lexer(std::string_view sql, LexFlavor flavor) : m_sql(sql), m_mysql(flavor == LexFlavor::mysql) {}
 
     LexResult run() {
         LexResult result;
+        if (m_sql.starts_with("\xEF\xBB\xBF")) {
+            m_pos = 3;
+        }
         while (true) {
             skip_space_and_comments();
             if (m_error) {
@@ -64,26 +67,38 @@ class Lexer {
         }
     }
 
-    void fail(std::string message, int line, int column) { m_error = LexError{std::move(message), line, column}; }
+    void fail(std::string message, int line, int column, std::size_t offset) {
+        m_error = LexError{std::move(message), line, column, offset};
+    }
+
+    bool comment_start() const {
+        char c = peek();
+        if (c == '-' && peek(1) == '-') {
+            char after = peek(2);
+            return !m_mysql || m_pos + 2 >= m_sql.size() || static_cast<unsigned char>(after) <= ' ';
+        }
+        return m_mysql && c == '#';
+    }
 
     void skip_space_and_comments() {
         while (m_pos < m_sql.size()) {
             char c = peek();
             if (std::isspace(static_cast<unsigned char>(c))) {
                 advance();
-            } else if (c == '-' && peek(1) == '-') {
+            } else if (comment_start()) {
                 while (m_pos < m_sql.size() && peek() != '\n') {
                     advance();
                 }
             } else if (c == '/' && peek(1) == '*') {
                 int line = m_line;
                 int column = m_column;
+                std::size_t offset = m_pos;
                 advance(2);
                 while (m_pos < m_sql.size() && !(peek() == '*' && peek(1) == '/')) {
                     advance();
                 }
                 if (m_pos >= m_sql.size()) {
-                    fail("unterminated /* comment", line, column);
+                    fail("unterminated /* comment", line, column, offset);
                     return;
                 }
                 advance(2);
@@ -97,6 +112,7 @@ class Lexer {
     void scan_quoted(char close, bool backslash_escapes, std::string_view what) {
         int line = m_line;
         int column = m_column;
+        std::size_t offset = m_pos;
         advance();  // opening quote
         while (m_pos < m_sql.size()) {
             char c = peek();
@@ -114,7 +130,7 @@ class Lexer {
             }
             advance();
         }
-        fail(fmt::format("unterminated {}", what), line, column);
+        fail(fmt::format("unterminated {}", what), line, column, offset);
     }
 
     // "$tag$" at m_pos, or nullopt when this '$' does not open a dollar quote.
@@ -147,6 +163,13 @@ class Lexer {
             }
             return TokenKind::word;
         }
+        if (c == '0' && (peek(1) == 'x' || peek(1) == 'X') && std::isxdigit(static_cast<unsigned char>(peek(2)))) {
+            advance(2);
+            while (std::isxdigit(static_cast<unsigned char>(peek()))) {
+                advance();
+            }
+            return TokenKind::number;
+        }
         if (digit(c) || (c == '.' && digit(peek(1)))) {
             while (digit(peek()) || peek() == '.') {
                 advance();
@@ -162,10 +185,10 @@ class Lexer {
         }
         switch (c) {
             case '\'':
-                scan_quoted('\'', false, "string literal");
+                scan_quoted('\'', m_mysql, "string literal");
                 return TokenKind::string;
             case '"':
-                scan_quoted('"', false, "quoted identifier");
+                scan_quoted('"', m_mysql, "quoted identifier");
                 return TokenKind::quoted_identifier;
             case '`':
                 scan_quoted('`', false, "quoted identifier");
@@ -174,12 +197,12 @@ class Lexer {
                 scan_quoted(']', false, "bracketed identifier");
                 return TokenKind::quoted_identifier;
             case '$':
-                if (auto tag = dollar_tag()) {
+                if (auto tag = m_mysql ? std::nullopt : dollar_tag()) {
                     int line = m_line;
                     int column = m_column;
                     std::size_t close = m_sql.find(*tag, m_pos + tag->size());
                     if (close == std::string_view::npos) {
-                        fail(fmt::format("unterminated dollar-quoted string {}", *tag), line, column);
+                        fail(fmt::format("unterminated dollar-quoted string {}", *tag), line, column, m_pos);
                         return TokenKind::string;
                     }
                     advance(close + tag->size() - m_pos);
@@ -197,11 +220,30 @@ class Lexer {
     }
 
     std::string_view m_sql;
+    bool m_mysql;
     std::size_t m_pos = 0;
     int m_line = 1;
     int m_column = 1;
     std::optional<LexError> m_error;
 };
+
+// What a CREATE statement's object word says about its body: only triggers and routines hold
+// BEGIN ... END blocks, while in CREATE TABLE a column may well be called "begin".
+enum class Body { undecided, plain, blocks };
+
+Body body_of(const Token& token) {
+    for (std::string_view word : {"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "PACKAGE"}) {
+        if (token.is_word(word)) {
+            return Body::blocks;
+        }
+    }
+    for (std::string_view word : {"TABLE", "INDEX", "VIEW", "DATABASE", "SCHEMA", "SEQUENCE", "USER", "ROLE"}) {
+        if (token.is_word(word)) {
+            return Body::plain;
+        }
+    }
+    return Body::undecided;
+}
 
 }  // namespace
 
@@ -233,38 +275,43 @@ std::string Token::identifier() const {
     return out;
 }
 
-LexResult tokenize(std::string_view sql) {
-    return Lexer(sql).run();
+LexResult tokenize(std::string_view sql, LexFlavor flavor) {
+    return Lexer(sql, flavor).run();
 }
 
-SplitResult split_statements(std::string_view sql) {
-    LexResult lexed = tokenize(sql);
+SplitResult split_statements(std::string_view sql, LexFlavor flavor) {
+    LexResult lexed = tokenize(sql, flavor);
     SplitResult result;
     result.error = lexed.error;
     std::vector<Token> current;
     int block_depth = 0;
-    auto flush = [&]() {
+    Body body = Body::undecided;
+    auto flush = [&](bool terminated) {
         if (current.empty()) {
             return;
         }
         const Token& first = current.front();
         const Token& last = current.back();
         std::string_view text = sql.substr(first.offset, last.offset + last.text.size() - first.offset);
-        result.statements.push_back(Statement{text, std::move(current), first.line, first.column});
+        result.statements.push_back(Statement{text, std::move(current), first.line, first.column, terminated});
         current.clear();
         block_depth = 0;
+        body = Body::undecided;
     };
     const std::vector<Token>& tokens = lexed.tokens;
     for (std::size_t k = 0; k < tokens.size(); ++k) {
         const Token& token = tokens[k];
         if (token.kind == TokenKind::punct && token.text == ";" && block_depth == 0) {
-            flush();
+            flush(true);
             continue;
         }
         // Trigger and routine bodies hold ';' between BEGIN and END; CASE ... END nests inside.
         // MySQL's END IF / END LOOP / END WHILE / END REPEAT close statements that opened no
         // block, and END CASE closes its CASE: the word after END is consumed with it.
-        if (!current.empty() && current.front().is_word("CREATE")) {
+        if (!current.empty() && current.front().is_word("CREATE") && body == Body::undecided) {
+            body = body_of(token);
+        }
+        if (body == Body::blocks) {
             if (token.is_word("BEGIN") || token.is_word("CASE")) {
                 ++block_depth;
             } else if (token.is_word("END")) {
@@ -284,7 +331,7 @@ SplitResult split_statements(std::string_view sql) {
         }
         current.push_back(token);
     }
-    flush();
+    flush(false);
     return result;
 }
 

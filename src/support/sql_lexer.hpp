@@ -2,7 +2,8 @@
 // literals ('x', E'x'), PostgreSQL dollar-quoted bodies, comments skipped, positions kept.
 // It splits scripts into statements (CREATE TRIGGER ... BEGIN ... END included) and lets the
 // loaders and dialects look at SQL without a full parser. It never throws on bad SQL: an
-// unterminated literal or comment is reported as a LexError.
+// unterminated literal or comment is reported as a LexError. A UTF-8 byte order mark opening the
+// text is skipped and takes no column, as editors show none.
 #pragma once
 
 #include <optional>
@@ -19,6 +20,11 @@ enum class TokenKind {
     number,
     punct,  // one character: ( ) , ; . = < > + - * / etc.; "?" and "$1" too
 };
+
+// MySQL's default sql_mode lexes differently from standard SQL: a backslash escapes the next
+// character inside '...' and "...", '#' starts a comment, '--' starts one only when a space or
+// control character follows, and '$' quotes nothing (it may appear in identifiers).
+enum class LexFlavor { standard, mysql };
 
 struct Token {
     TokenKind kind;
@@ -37,6 +43,7 @@ struct LexError {
     std::string message;
     int line;
     int column;
+    std::size_t offset;  // byte offset in the input
 };
 
 struct LexResult {
@@ -44,13 +51,14 @@ struct LexResult {
     std::optional<LexError> error;  // tokens hold everything before the error
 };
 
-LexResult tokenize(std::string_view sql);
+LexResult tokenize(std::string_view sql, LexFlavor flavor = LexFlavor::standard);
 
 struct Statement {
     std::string_view text;  // from its first token to its last, without the closing ';'
     std::vector<Token> tokens;
     int line;
     int column;
+    bool terminated;  // a ';' closed it (the last statement of a script may lack one)
 };
 
 struct SplitResult {
@@ -60,6 +68,6 @@ struct SplitResult {
 
 // Splits on top-level ';'. Semicolons inside CREATE TRIGGER ... BEGIN ... END and inside
 // quoted text or dollar-quoted bodies do not end a statement.
-SplitResult split_statements(std::string_view sql);
+SplitResult split_statements(std::string_view sql, LexFlavor flavor = LexFlavor::standard);
 
 }  // namespace migrate

@@ -487,6 +487,54 @@ TEST(SupportSqlLexer, UnterminatedTextIsReportedWhereItStarts) {
     }
 }
 
+TEST(SupportSqlLexer, ErrorsKnowTheirOffset) {
+    LexResult lexed = tokenize("SELECT 1;\nSELECT 'abc");
+    ASSERT_TRUE(lexed.error.has_value());
+    EXPECT_EQ(lexed.error->offset, 17u);
+}
+
+TEST(SupportSqlLexer, StatementsKnowWhetherASemicolonClosedThem) {
+    SplitResult split = split_statements("SELECT 1; SELECT 2");
+    ASSERT_EQ(split.statements.size(), 2u);
+    EXPECT_TRUE(split.statements[0].terminated);
+    EXPECT_FALSE(split.statements[1].terminated);
+}
+
+TEST(SupportSqlLexer, SkipsAByteOrderMarkWithoutTakingAColumn) {
+    LexResult lexed = tokenize("\xEF\xBB\xBFSELECT 1");
+    ASSERT_FALSE(lexed.error.has_value());
+    ASSERT_EQ(texts(lexed.tokens), (std::vector<std::string>{"SELECT", "1"}));
+    EXPECT_EQ(lexed.tokens[0].offset, 3u);
+    EXPECT_EQ(lexed.tokens[0].column, 1);
+}
+
+TEST(SupportSqlLexer, BeginAsAColumnNameOpensNoBlock) {
+    EXPECT_EQ(statement_texts("CREATE TABLE p (id INT, begin DATE, end DATE); SELECT 1"),
+              (std::vector<std::string>{"CREATE TABLE p (id INT, begin DATE, end DATE)", "SELECT 1"}));
+    std::string procedure = "CREATE DEFINER=`u`@`%` PROCEDURE p() BEGIN SELECT 1; SELECT 2; END";
+    EXPECT_EQ(statement_texts(procedure + "; SELECT 3"), (std::vector<std::string>{procedure, "SELECT 3"}));
+}
+
+TEST(SupportSqlLexer, MysqlFlavourEscapesWithBackslashesAndCommentsWithHash) {
+    std::string_view sql = "SELECT 'a\\'b', \"c\\\"d\", `e\\` # comment 'x\nSELECT 1--1, 2 -- comment\nSELECT $$";
+    SplitResult split = split_statements(sql, LexFlavor::mysql);
+    ASSERT_FALSE(split.error.has_value()) << split.error->message;
+    ASSERT_EQ(split.statements.size(), 1u);
+    EXPECT_EQ(texts(split.statements[0].tokens),
+              (std::vector<std::string>{"SELECT", "'a\\'b'", ",", "\"c\\\"d\"", ",", "`e\\`", "SELECT", "1", "-", "-",
+                                        "1", ",", "2", "SELECT", "$", "$"}));
+    // Standard SQL reads the same text differently: 'a\' is a whole string there.
+    EXPECT_EQ(tokenize("SELECT 'a\\' # x").tokens.size(), 4u);
+    EXPECT_TRUE(tokenize("SELECT 'a\\'b'").error.has_value());
+}
+
+TEST(SupportSqlLexer, HexadecimalNumbersAreOneToken) {
+    LexResult lexed = tokenize("SELECT 0x1F, 0XaB, 0xg");
+    ASSERT_FALSE(lexed.error.has_value());
+    EXPECT_EQ(texts(lexed.tokens), (std::vector<std::string>{"SELECT", "0x1F", ",", "0XaB", ",", "0", "xg"}));
+    EXPECT_EQ(lexed.tokens[1].kind, TokenKind::number);
+}
+
 TEST(SupportSqlLexer, KeepsTokensBeforeAnError) {
     LexResult lexed = tokenize("SELECT 1, 'oops");
     ASSERT_TRUE(lexed.error.has_value());

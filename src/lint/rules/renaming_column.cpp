@@ -13,6 +13,10 @@ class RenamingColumn : public Rule {
     std::string_view id() const override { return "renaming-column"; }
 
     void check_statement(const StatementContext& context, FindingSink& sink) const override {
+        // A down that renames back undoes the up's rename; the up carries the finding.
+        if (context.piece.direction == Direction::down) {
+            return;
+        }
         for (const Change& change : context.statement.changes) {
             if (change.kind == ChangeKind::rename_column && !context.created_here(change.table)) {
                 sink.report(context, fmt::format("renaming column '{}' of '{}' to '{}' breaks the app instances "

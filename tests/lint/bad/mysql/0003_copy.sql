@@ -1,0 +1,5 @@
+-- migrate:contract
+-- expect: mysql-table-copy
+ALTER TABLE accounts CONVERT TO CHARACTER SET utf8mb4;
+-- migrate:contract:down
+SELECT 1;

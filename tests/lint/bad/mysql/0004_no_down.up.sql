@@ -1,0 +1,2 @@
+-- expect-file: missing-down
+CREATE TABLE tags (id BIGINT PRIMARY KEY, name TEXT);

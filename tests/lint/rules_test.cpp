@@ -9,6 +9,7 @@
 #include "lint/lint_inputs.hpp"
 #include "lint/linter.hpp"
 #include "lint/rule_info.hpp"
+#include "support/error.hpp"
 #include "test_support.hpp"
 
 namespace migrate::lint {

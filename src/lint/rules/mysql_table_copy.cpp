@@ -54,6 +54,15 @@ class MysqlTableCopy : public Rule {
                                                  "stores rows in primary key order), as slow as a copy; if a key "
                                                  "column must become NOT NULL it is a copy that blocks writes{}",
                                                  change.table, refused));
+            } else if (change.kind == ChangeKind::add_constraint && change.constraint &&
+                       change.constraint->kind == ConstraintKind::foreign_key) {
+                sink.report(context,
+                            fmt::format("adding FOREIGN KEY {}to '{}' copies the whole table while "
+                                        "foreign_key_checks is on (MySQL builds it in place only with the "
+                                        "checks off), blocking writes until the copy ends{}",
+                                        change.constraint->name.empty() ? std::string()
+                                                                        : fmt::format("'{}' ", change.constraint->name),
+                                        change.table, refused));
             } else if (change.kind == ChangeKind::drop_constraint && is_primary(change.name) && !adds_primary_key) {
                 sink.report(context, fmt::format("dropping the PRIMARY KEY of '{}' copies the whole table (InnoDB "
                                                  "stores rows in primary key order) and blocks writes until the copy "

@@ -31,9 +31,9 @@ class NonConcurrentIndex : public Rule {
                                                  "transaction already using it",
                                                  change.name));
             } else if (change.kind == ChangeKind::reindex && !change.concurrently) {
-                sink.report(context, fmt::format("REINDEX of '{}' without CONCURRENTLY blocks writes to the table "
-                                                 "and locks out every query that would use the index until the "
-                                                 "rebuild ends",
+                sink.report(context, fmt::format("REINDEX of '{}' without CONCURRENTLY blocks writes to the table, "
+                                                 "and every query that would use a rebuilt index, until the rebuild "
+                                                 "ends",
                                                  change.name));
             }
         }

@@ -1,5 +1,6 @@
 // prefer-bigint-ids: 32-bit (or smaller) id columns run out (see lint-rules/prefer-bigint-ids.toml).
 #include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include <fmt/format.h>
@@ -10,19 +11,30 @@ namespace migrate::lint {
 
 namespace {
 
-// The largest id a type can hold, for the types too small to hold ids for long.
+bool contains_word(std::string_view text, std::string_view word) {
+    auto it = std::search(text.begin(), text.end(), word.begin(), word.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+    return it != text.end();
+}
+
+// The largest id a type can hold, for the types too small to hold ids for long. The canonical
+// name folds MySQL's TINYINT, MEDIUMINT and UNSIGNED into wider types, so the type as written tells those.
 std::optional<std::string_view> largest_value(const TypeName& type) {
     if (type.array) {
         return std::nullopt;
     }
-    if (type.name == "integer" || type.name == "serial") {
-        return "2,147,483,647";
+    bool is_unsigned = contains_word(type.text, "unsigned");
+    if (contains_word(type.text, "tinyint")) {
+        return is_unsigned ? "255" : "127";
     }
-    if (type.name == "mediumint") {
-        return "8,388,607";
+    if (contains_word(type.text, "mediumint")) {
+        return is_unsigned ? "16,777,215" : "8,388,607";
+    }
+    if (type.name == "integer" || type.name == "serial") {
+        return is_unsigned ? "4,294,967,295" : "2,147,483,647";
     }
     if (type.name == "smallint" || type.name == "smallserial") {
-        return "32,767";
+        return is_unsigned ? "65,535" : "32,767";
     }
     return std::nullopt;
 }

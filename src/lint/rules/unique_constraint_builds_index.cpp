@@ -31,6 +31,15 @@ class UniqueConstraintBuildsIndex : public Rule {
                 sink.report(context, fmt::format("adding {} to '{}' builds its index under an ACCESS EXCLUSIVE lock: "
                                                  "reads and writes of '{}' wait for the whole build",
                                                  what, change.table, change.table));
+            } else if (change.kind == ChangeKind::add_constraint && change.constraint &&
+                       change.constraint->kind == ConstraintKind::exclusion) {
+                sink.report(context,
+                            fmt::format("adding EXCLUDE constraint{} to '{}' builds its index under an ACCESS "
+                                        "EXCLUSIVE lock, and unlike UNIQUE it cannot adopt an index built "
+                                        "concurrently: reads and writes of '{}' wait for the whole build",
+                                        change.constraint->name.empty() ? std::string()
+                                                                        : fmt::format(" '{}'", change.constraint->name),
+                                        change.table, change.table));
             } else if (change.kind == ChangeKind::add_column && change.column && change.column->unique &&
                        !is_new_key_column(*change.column)) {
                 sink.report(context, fmt::format("adding UNIQUE column '{}' to '{}' builds its index under an ACCESS "

@@ -216,8 +216,9 @@ int run_rules(const RulesOptions&, const CommonOptions& common) {
     }
     for (const lint::RuleInfo& info : lint::rule_infos()) {
         std::string tags = fmt::format("{}{}", lint::to_string(info.severity), info.opt_in ? ", opt-in" : "");
-        std::cout << fmt::format("{:<{}}  {:<16}  {:<22}  {}\n", info.id, width, tags, fmt::join(info.dialects, ","),
-                                 info.summary);
+        // Padding a fmt::join pads each element, so the list is joined first.
+        std::string dialects = fmt::format("{}", fmt::join(info.dialects, ","));
+        std::cout << fmt::format("{:<{}}  {:<16}  {:<22}  {}\n", info.id, width, tags, dialects, info.summary);
     }
     return 0;
 }

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    fs::path dir = keep.empty() ? fs::temp_directory_path() / fmt::format("migrate-lint-bench-{}", getpid()) : keep;
+    fs::path dir = keep.empty() ? fs::temp_directory_path() / fmt::format("migrate-lint-bench-{}", getpid()) : fs::path(keep);
     fs::create_directories(dir);
     for (int n = 1; n <= files; ++n) {
         std::string sql = statements(n, dialect);

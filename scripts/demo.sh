@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The quick start's first command: installs what is missing, builds migrate, and takes
-# migrations-example through a rollout on an embedded SQLite database (build/example.db):
-# expand before the new app version ships, backfill and contract after it.
+# migrations-example through a rollout on an embedded SQLite database (build/example.db): lint,
+# then expand before the new app version ships, backfill and contract after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,7 @@ migrate=build/migrate
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 
+step "$migrate" lint
 step "$migrate" plan --phase expand
 step "$migrate" apply --phase expand
 step "$migrate" status

@@ -30,18 +30,18 @@ std::unique_ptr<Dialect> make_postgres(const DialectOptions& options) {
 }
 #endif
 #ifdef MIGRATE_WITH_MYSQL
-std::unique_ptr<Dialect> make_mysql(const DialectOptions& options) { return std::make_unique<MysqlDialect>(options); }
+std::unique_ptr<Dialect> make_mysql(const DialectOptions& options) {
+    return std::make_unique<MysqlDialect>(options);
+}
 #endif
 
 constexpr Registration registrations[] = {
     {"sqlite", &make_sqlite},
 #ifdef MIGRATE_WITH_POSTGRES
-    {"postgres", &make_postgres},
-    {"postgresql", &make_postgres},
+    {"postgres", &make_postgres}, {"postgresql", &make_postgres},
 #endif
 #ifdef MIGRATE_WITH_MYSQL
-    {"mysql", &make_mysql},
-    {"mariadb", &make_mysql},
+    {"mysql", &make_mysql},       {"mariadb", &make_mysql},
 #endif
 };
 

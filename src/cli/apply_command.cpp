@@ -3,8 +3,8 @@
 #include "cli/cli_support.hpp"
 #include "cli/commands.hpp"
 #include "cli/lint_support.hpp"
-#include "lint/reporters.hpp"
 #include "cli/run_phases.hpp"
+#include "lint/reporters.hpp"
 
 namespace migrate {
 
@@ -36,8 +36,7 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
         LintRun lint = prepare_lint_for(settings, project.dialect().name());
         lint::LintReport report;
         report.findings = lint_plan(project.plan_apply(request), lint.linter);
-        std::erase_if(report.findings,
-                      [&](const lint::Finding& finding) { return finding.severity < lint.fail_on; });
+        std::erase_if(report.findings, [&](const lint::Finding& finding) { return finding.severity < lint.fail_on; });
         if (!report.findings.empty()) {
             std::cerr << lint::format_text(report);
             std::cerr << "migrate: error: apply refused: the linter found problems in the phases to apply; fix "

@@ -108,30 +108,36 @@ CLI::App* setup_lint(CLI::App& app, LintOptions& options) {
         "up.sql/down.sql folders, NNN_x.up.sql/.down.sql pairs). Suppress a finding with "
         "'-- migrate:ignore RULE[, RULE]: reason' before the statement, or '-- migrate:ignore-file RULE'.");
     command->add_option("paths", options.paths, "Files or folders to lint (default: --dir)")->type_name("PATH");
-    command->add_option("--dialect", options.dialect,
-                        "The SQL dialect (default: [lint] dialect in migrate.toml, else the database URL's)")
+    command
+        ->add_option("--dialect", options.dialect,
+                     "The SQL dialect (default: [lint] dialect in migrate.toml, else the database URL's)")
         ->type_name("postgres|mysql|sqlite");
     command->add_option("--fail-on", options.fail_on, "Exit 3 when a finding is at least this severe (default: error)")
         ->type_name("error|warning|info");
-    command->add_option("--changed-since", options.changed_since,
-                        "Lint only migrations changed since this git ref (committed, staged, unstaged or untracked)")
+    command
+        ->add_option("--changed-since", options.changed_since,
+                     "Lint only migrations changed since this git ref (committed, staged, unstaged or untracked)")
         ->type_name("GIT_REF");
-    command->add_option("--baseline", options.baseline,
-                        "Accept the findings recorded in FILE (written by --write-baseline); report only new ones")
+    command
+        ->add_option("--baseline", options.baseline,
+                     "Accept the findings recorded in FILE (written by --write-baseline); report only new ones")
         ->type_name("FILE");
-    command->add_option("--write-baseline", options.write_baseline,
-                        "Record every current finding in FILE, for --baseline, and exit 0")
+    command
+        ->add_option("--write-baseline", options.write_baseline,
+                     "Record every current finding in FILE, for --baseline, and exit 0")
         ->type_name("FILE");
     command->add_option("--enable", options.enable, "Also run this opt-in rule (repeatable)")->type_name("RULE");
     command->add_option("--disable", options.disable, "Do not run this rule (repeatable)")->type_name("RULE");
-    command->add_option("--pg-version", options.pg_version,
-                        "Oldest PostgreSQL major version the migrations must be safe on (default: 15)")
+    command
+        ->add_option("--pg-version", options.pg_version,
+                     "Oldest PostgreSQL major version the migrations must be safe on (default: 15)")
         ->type_name("N")
         ->check(CLI::Range(9, 99));
     command->add_option("--explain", options.explain, "Show a rule's documentation and examples, and exit")
         ->type_name("RULE");
-    command->footer("Formats (--format): text (file:line:col: severity: message [rule]), json, sarif (2.1.0, for "
-                    "GitHub code scanning), github (workflow annotations). 'migrate rules' lists the rules.");
+    command->footer(
+        "Formats (--format): text (file:line:col: severity: message [rule]), json, sarif (2.1.0, for "
+        "GitHub code scanning), github (workflow annotations). 'migrate rules' lists the rules.");
     return command;
 }
 
@@ -193,8 +199,9 @@ int run_lint(const LintOptions& options, const CommonOptions& common) {
 }
 
 CLI::App* setup_rules(CLI::App& app, RulesOptions&) {
-    return app.add_subcommand("rules", "List the lint rules: id, default severity, dialects, summary. "
-                                       "'migrate lint --explain RULE' shows one in full.");
+    return app.add_subcommand("rules",
+                              "List the lint rules: id, default severity, dialects, summary. "
+                              "'migrate lint --explain RULE' shows one in full.");
 }
 
 int run_rules(const RulesOptions&, const CommonOptions& common) {

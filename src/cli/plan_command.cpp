@@ -9,8 +9,9 @@ namespace migrate {
 
 CLI::App* setup_plan(CLI::App& app, PlanOptions& options) {
     CLI::App* command =
-        app.add_subcommand("plan", "Show, per migration and phase, the SQL that 'apply' would run now, with the lint findings "
-                                   "beside the steps they concern; writes nothing");
+        app.add_subcommand("plan",
+                           "Show, per migration and phase, the SQL that 'apply' would run now, with the lint findings "
+                           "beside the steps they concern; writes nothing");
     command
         ->add_option("--phase,-p", options.phase,
                      "Plan every pending phase up to and including this one: expand, backfill, contract or all "

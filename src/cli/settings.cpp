@@ -94,12 +94,14 @@ LintFileSettings read_lint_table(const fs::path& path, const toml::node& node) {
         if (name == "dialect") {
             std::string dialect = value.is_string() ? value.as_string()->get() : "";
             if (dialect != "postgres" && dialect != "mysql" && dialect != "sqlite") {
-                throw config_error(path, value.source(), "'lint.dialect' must be \"postgres\", \"mysql\" or \"sqlite\"");
+                throw config_error(path, value.source(),
+                                   "'lint.dialect' must be \"postgres\", \"mysql\" or \"sqlite\"");
             }
             lint.dialect = dialect;
         } else if (name == "pg_version") {
             if (!value.is_integer() || value.as_integer()->get() < 9 || value.as_integer()->get() > 99) {
-                throw config_error(path, value.source(), "'lint.pg_version' must be a PostgreSQL major version, e.g. 15");
+                throw config_error(path, value.source(),
+                                   "'lint.pg_version' must be a PostgreSQL major version, e.g. 15");
             }
             lint.pg_version = static_cast<int>(value.as_integer()->get());
         } else if (name == "disable" || name == "enable") {

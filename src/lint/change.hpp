@@ -13,42 +13,42 @@
 namespace migrate::lint {
 
 enum class ChangeKind {
-    create_table,         // table; columns; constraints declared in the table
-    drop_table,           // table (one Change per table dropped)
-    rename_table,         // table -> new_name
-    add_column,           // table; column
-    drop_column,          // table; name
-    rename_column,        // table; name -> new_name (MySQL CHANGE COLUMN a b with a != b too)
-    alter_column_type,    // table; name; column->type is the new type. MySQL MODIFY/CHANGE restate
-                          // the whole column: column holds all of it and `restated` is set
-    set_not_null,         // table; name
-    drop_not_null,        // table; name
-    set_default,          // table; name; column->default_value
-    drop_default,         // table; name
-    add_constraint,       // table; constraint (FOREIGN KEY, CHECK, UNIQUE, PRIMARY KEY, EXCLUDE)
-    validate_constraint,  // table; name
-    drop_constraint,      // table; name (MySQL DROP PRIMARY KEY: name "PRIMARY")
-    create_index,         // table; index (ALTER TABLE ... ADD INDEX on MySQL too)
-    drop_index,           // name; table where the SQL says it (MySQL); concurrently
-    reindex,              // name; concurrently
-    convert_charset,      // table; detail = the character set (MySQL CONVERT TO CHARACTER SET)
-    alter_table_other,    // table; an ALTER TABLE clause no rule inspects (table options, owner)
-    create_schema,        // name
-    drop_schema,          // name
-    drop_database,        // name
-    drop_other,           // name; detail = object kind ("view", "function", "sequence", "type")
-    create_other,         // name; detail = object kind (view, function, trigger, type, extension)
-    alter_type_add_value, // name (an enum type); PostgreSQL ALTER TYPE ... ADD VALUE
-    truncate,             // table (one Change per table)
-    update,               // table; has_where
-    delete_rows,          // table; has_where
-    insert,               // table
-    select,               // a query; nothing changes
-    transaction_begin,    // BEGIN, START TRANSACTION
-    transaction_commit,   // COMMIT, END
-    transaction_rollback, // ROLLBACK (not ROLLBACK TO SAVEPOINT)
-    vacuum,               // table (may be empty: the whole database)
-    other,                // parsed, but nothing a rule looks at (SET, GRANT, COMMENT ON, ...)
+    create_table,          // table; columns; constraints declared in the table
+    drop_table,            // table (one Change per table dropped)
+    rename_table,          // table -> new_name
+    add_column,            // table; column
+    drop_column,           // table; name
+    rename_column,         // table; name -> new_name (MySQL CHANGE COLUMN a b with a != b too)
+    alter_column_type,     // table; name; column->type is the new type. MySQL MODIFY/CHANGE restate
+                           // the whole column: column holds all of it and `restated` is set
+    set_not_null,          // table; name
+    drop_not_null,         // table; name
+    set_default,           // table; name; column->default_value
+    drop_default,          // table; name
+    add_constraint,        // table; constraint (FOREIGN KEY, CHECK, UNIQUE, PRIMARY KEY, EXCLUDE)
+    validate_constraint,   // table; name
+    drop_constraint,       // table; name (MySQL DROP PRIMARY KEY: name "PRIMARY")
+    create_index,          // table; index (ALTER TABLE ... ADD INDEX on MySQL too)
+    drop_index,            // name; table where the SQL says it (MySQL); concurrently
+    reindex,               // name; concurrently
+    convert_charset,       // table; detail = the character set (MySQL CONVERT TO CHARACTER SET)
+    alter_table_other,     // table; an ALTER TABLE clause no rule inspects (table options, owner)
+    create_schema,         // name
+    drop_schema,           // name
+    drop_database,         // name
+    drop_other,            // name; detail = object kind ("view", "function", "sequence", "type")
+    create_other,          // name; detail = object kind (view, function, trigger, type, extension)
+    alter_type_add_value,  // name (an enum type); PostgreSQL ALTER TYPE ... ADD VALUE
+    truncate,              // table (one Change per table)
+    update,                // table; has_where
+    delete_rows,           // table; has_where
+    insert,                // table
+    select,                // a query; nothing changes
+    transaction_begin,     // BEGIN, START TRANSACTION
+    transaction_commit,    // COMMIT, END
+    transaction_rollback,  // ROLLBACK (not ROLLBACK TO SAVEPOINT)
+    vacuum,                // table (may be empty: the whole database)
+    other,                 // parsed, but nothing a rule looks at (SET, GRANT, COMMENT ON, ...)
 };
 
 std::string_view to_string(ChangeKind kind);
@@ -115,9 +115,9 @@ struct IndexDef {
 
 struct Change {
     ChangeKind kind = ChangeKind::other;
-    std::string table;     // the table the change is on, where there is one
-    std::string name;      // the column, index, constraint, schema, database or object named
-    std::string new_name;  // renames
+    std::string table;                        // the table the change is on, where there is one
+    std::string name;                         // the column, index, constraint, schema, database or object named
+    std::string new_name;                     // renames
     std::optional<ColumnDef> column;          // add_column, alter_column_type, set_default
     std::optional<ConstraintDef> constraint;  // add_constraint
     std::optional<IndexDef> index;            // create_index

@@ -30,7 +30,7 @@ struct Finding {
     std::optional<Phase> phase;  // nullopt for plain SQL files from other tools
     int step = -1;               // 0-based step within the phase; -1 for the file as a whole
     Direction direction = Direction::up;
-    std::string migration;       // "0004_rename_username", or the file name for plain SQL
+    std::string migration;  // "0004_rename_username", or the file name for plain SQL
     // Identifies the finding across edits that move it: rule, file and the statement's text with
     // whitespace collapsed. Baselines match on it.
     std::string fingerprint;

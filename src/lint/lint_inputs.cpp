@@ -154,8 +154,9 @@ std::vector<LintTarget> find_lint_targets(const std::vector<fs::path>& paths) {
             collect(path, out);
         } else if (fs::is_regular_file(path, error)) {
             if (path.extension() != ".sql" && path.extension() != ".toml") {
-                throw Error(ErrorKind::usage,
-                            fmt::format("{}: not a migration (migrate lint reads .sql and .toml files)", path.string()));
+                throw Error(
+                    ErrorKind::usage,
+                    fmt::format("{}: not a migration (migrate lint reads .sql and .toml files)", path.string()));
             }
             named_files.push_back(path);
         } else {
@@ -179,8 +180,7 @@ std::vector<LintTarget> find_lint_targets(const std::vector<fs::path>& paths) {
             out.push_back(std::move(target));
         }
     }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const LintTarget& a, const LintTarget& b) { return a.file < b.file; });
+    std::stable_sort(out.begin(), out.end(), [](const LintTarget& a, const LintTarget& b) { return a.file < b.file; });
     return out;
 }
 

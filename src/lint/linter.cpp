@@ -82,7 +82,9 @@ std::string collapse_whitespace(std::string_view text) {
     return out;
 }
 
-std::string first_line(std::string_view text) { return std::string(trim(text.substr(0, text.find('\n')))); }
+std::string first_line(std::string_view text) {
+    return std::string(trim(text.substr(0, text.find('\n'))));
+}
 
 struct FileText {
     std::string content;
@@ -152,8 +154,8 @@ class Sink : public FindingSink {
         const RuleInfo* info = find_rule_info(id);
         auto configured = m_config.severities.find(id);
         m_severity = configured != m_config.severities.end() ? configured->second
-                     : info != nullptr                        ? info->severity
-                                                              : Severity::error;
+                     : info != nullptr                       ? info->severity
+                                                             : Severity::error;
         m_help = info != nullptr ? first_line(info->safe) : std::string();
     }
     void set_ignored(const std::set<std::string, std::less<>>* ignored) { m_ignored = ignored; }
@@ -237,7 +239,8 @@ Linter::Linter(LintConfig config) : m_config(std::move(config)), m_parser(make_s
     for (const auto& rule : all_rules()) {
         const RuleInfo* info = find_rule_info(rule->id());
         if (info == nullptr) {
-            throw Error(ErrorKind::internal, fmt::format("rule '{}' has no lint-rules/{}.toml", rule->id(), rule->id()));
+            throw Error(ErrorKind::internal,
+                        fmt::format("rule '{}' has no lint-rules/{}.toml", rule->id(), rule->id()));
         }
         bool wanted = m_config.every_rule || !info->opt_in || m_config.enabled.count(info->id) != 0;
         if (wanted && m_config.disabled.count(info->id) == 0 && info->supports(m_config.settings.dialect)) {
@@ -383,8 +386,8 @@ UnitResult Linter::lint_migration(const Migration& migration, const std::string&
         }
         int index = 0;
         for (const SqlStep& step : migration.sql_steps(phase)) {
-            StepInfo info{phase, index, !step.down.empty(), step.irreversible, file, step.location.line,
-                          step.location.column};
+            StepInfo info{
+                phase, index, !step.down.empty(), step.irreversible, file, step.location.line, step.location.column};
             prepared.unit.steps.push_back(info);
             if (const std::string* up = step.up.for_dialect(dialect)) {
                 add_piece(prepared, phase, Direction::up, index, file, *up, step.up.origin_for_dialect(dialect));
@@ -406,8 +409,7 @@ UnitResult Linter::lint_plain(const PlainSql& plain) const {
     prepared.unit.missing_down_file = !plain.expected_down_file.empty();
     prepared.unit.expected_down_file = plain.expected_down_file;
     prepared.add_file(plain.up_file, plain.up_sql);
-    prepared.unit.steps.push_back(
-        StepInfo{std::nullopt, 0, plain.down_file.has_value(), false, plain.up_file, 1, 1});
+    prepared.unit.steps.push_back(StepInfo{std::nullopt, 0, plain.down_file.has_value(), false, plain.up_file, 1, 1});
     add_piece(prepared, std::nullopt, Direction::up, 0, plain.up_file, plain.up_sql, {1, 1});
     if (plain.down_file) {
         prepared.add_file(*plain.down_file, plain.down_sql);

@@ -63,11 +63,11 @@ class RuleFileReader {
                                                          name));
             }
         }
-        for (auto [present, what] : {std::pair{!info.id.empty(), "id"}, std::pair{has_severity, "severity"},
-                                     std::pair{!info.dialects.empty(), "dialects"},
-                                     std::pair{!info.summary.empty(), "summary"}, std::pair{!info.why.empty(), "why"},
-                                     std::pair{!info.safe.empty(), "safe"}, std::pair{!info.bad.empty(), "bad"},
-                                     std::pair{!info.good.empty(), "good"}}) {
+        for (auto [present, what] :
+             {std::pair{!info.id.empty(), "id"}, std::pair{has_severity, "severity"},
+              std::pair{!info.dialects.empty(), "dialects"}, std::pair{!info.summary.empty(), "summary"},
+              std::pair{!info.why.empty(), "why"}, std::pair{!info.safe.empty(), "safe"},
+              std::pair{!info.bad.empty(), "bad"}, std::pair{!info.good.empty(), "good"}}) {
             if (!present) {
                 throw input_error(m_file, 1, 1, fmt::format("missing '{}'", what));
             }
@@ -80,8 +80,9 @@ class RuleFileReader {
             for (const RuleExample& example : *list) {
                 for (const std::string& dialect : example.dialects) {
                     if (!info.supports(dialect)) {
-                        throw input_error(m_file, example.line, 1,
-                                          fmt::format("example for dialect '{}', which the rule does not cover", dialect));
+                        throw input_error(
+                            m_file, example.line, 1,
+                            fmt::format("example for dialect '{}', which the rule does not cover", dialect));
                     }
                 }
             }

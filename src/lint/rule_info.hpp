@@ -21,7 +21,7 @@ struct RuleExample {
     std::optional<Phase> phase;
     std::string sql;
     std::map<std::string, std::string> files;  // relative path -> content; used instead of sql
-    int line = 0;                               // where the example starts in the rule file
+    int line = 0;                              // where the example starts in the rule file
 };
 
 struct RuleInfo {

@@ -330,8 +330,7 @@ class SqlReader {
 
 }  // namespace
 
-void parse_sql_migration(const std::string& file, const std::string& content, Migration& migration,
-                         DownPolicy downs) {
+void parse_sql_migration(const std::string& file, const std::string& content, Migration& migration, DownPolicy downs) {
     SqlReader(file, migration, downs).read(content);
 }
 

@@ -304,8 +304,7 @@ class TomlReader {
 
 }  // namespace
 
-void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration,
-                          DownPolicy downs) {
+void parse_toml_migration(const std::string& file, const std::string& content, Migration& migration, DownPolicy downs) {
     TomlReader(file, migration, downs).read(content);
 }
 

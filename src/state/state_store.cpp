@@ -261,8 +261,8 @@ void StateStore::record_phase_rolled_back(const Migration& migration, Phase phas
 }
 
 std::optional<std::string> StateStore::mark_in_progress(const Migration& migration, PhaseState current) {
-    QueryResult before =
-        m_connection.query(bind(fmt::format("SELECT status FROM {} WHERE id = ?", table("migrations"))), {migration.id});
+    QueryResult before = m_connection.query(
+        bind(fmt::format("SELECT status FROM {} WHERE id = ?", table("migrations"))), {migration.id});
     upsert_migration(migration, current, "in_progress");
     return before.rows.empty() ? std::nullopt : std::optional<std::string>(value_to_string(before.rows[0][0]));
 }

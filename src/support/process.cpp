@@ -2,12 +2,12 @@
 // cannot deadlock on a full pipe.
 #include "support/process.hpp"
 
+#include <array>
+#include <cerrno>
+
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <array>
-#include <cerrno>
 
 namespace migrate {
 

@@ -8,9 +8,9 @@
 namespace migrate {
 
 struct ProgramResult {
-    int exit_code = -1;   // -1 when it could not be started or was killed by a signal
-    std::string output;   // standard output
-    std::string errors;   // standard error
+    int exit_code = -1;  // -1 when it could not be started or was killed by a signal
+    std::string output;  // standard output
+    std::string errors;  // standard error
 };
 
 // Runs argv[0] (looked up in PATH) with the rest as its arguments, in `dir` if not empty.

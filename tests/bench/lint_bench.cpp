@@ -9,9 +9,8 @@
 #include <iostream>
 #include <string>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "lint/lint_inputs.hpp"
 #include "lint/linter.hpp"
@@ -68,7 +67,8 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    fs::path dir = keep.empty() ? fs::temp_directory_path() / fmt::format("migrate-lint-bench-{}", getpid()) : fs::path(keep);
+    fs::path dir =
+        keep.empty() ? fs::temp_directory_path() / fmt::format("migrate-lint-bench-{}", getpid()) : fs::path(keep);
     fs::create_directories(dir);
     for (int n = 1; n <= files; ++n) {
         std::string sql = statements(n, dialect);

@@ -121,7 +121,8 @@ TEST(Lint, BadOptionsAndConfigAreNamed) {
     ProcessResult format = run_migrate({"lint", "--dialect", "postgres", "--format", "xml", dir.path().string()});
     EXPECT_EQ(format.exit_code, exit_usage) << show(format);
     EXPECT_TRUE(contains(format.err, "--format")) << show(format);
-    ProcessResult rule = run_migrate({"lint", "--dialect", "postgres", "--disable", "no-such-rule", dir.path().string()});
+    ProcessResult rule =
+        run_migrate({"lint", "--dialect", "postgres", "--disable", "no-such-rule", dir.path().string()});
     EXPECT_EQ(rule.exit_code, exit_usage) << show(rule);
     EXPECT_TRUE(contains(rule.err, "--disable: unknown rule 'no-such-rule'")) << show(rule);
     write_file(dir / "migrate.toml", "[lint]\ndialect = \"postgres\"\ndisable = [\"renaming-colum\"]\n");
@@ -193,7 +194,8 @@ TEST(Lint, ApplyRefusesErrorsUnlessNoLintAndPlanShowsThem) {
     ProcessResult refused = run_migrate({"apply", "-u", url}, dir.path());
     EXPECT_EQ(refused.exit_code, exit_lint) << show(refused);
     EXPECT_TRUE(contains(refused.err, "0002_rename.toml:2:7: error:")) << show(refused);
-    EXPECT_FALSE(fs::exists(dir / "app.db") && sqlite_value(dir / "app.db", "SELECT count(*) FROM sqlite_master WHERE name = 'users'") == "1");
+    EXPECT_FALSE(fs::exists(dir / "app.db") &&
+                 sqlite_value(dir / "app.db", "SELECT count(*) FROM sqlite_master WHERE name = 'users'") == "1");
     ProcessResult forced = run_migrate({"apply", "-u", url, "--no-lint"}, dir.path());
     EXPECT_EQ(forced.exit_code, exit_ok) << show(forced);
     EXPECT_TRUE(contains(forced.err, "--no-lint")) << show(forced);

@@ -1,11 +1,12 @@
 // The lint engine between parsers and rules: where findings point in TOML and marked SQL files,
 // suppression comments, phases, loader errors, and which files count as which tool's migrations.
-#include <gtest/gtest.h>
+#include "lint/linter.hpp"
 
 #include <algorithm>
 
+#include <gtest/gtest.h>
+
 #include "lint/lint_inputs.hpp"
-#include "lint/linter.hpp"
 #include "support/error.hpp"
 #include "support/process.hpp"
 #include "test_support.hpp"
@@ -121,11 +122,10 @@ TEST(LintSuppression, IgnoreCommentNamesSeveralRules) {
                               Phase::expand, "m.sql")
                     .findings.empty());
     // Another rule's name does not hide this one.
-    EXPECT_EQ(linter
-                  .lint_sql("-- migrate:ignore renaming-table\nALTER TABLE a RENAME COLUMN x TO y;", Phase::expand,
-                            "m.sql")
-                  .findings.size(),
-              1u);
+    EXPECT_EQ(
+        linter.lint_sql("-- migrate:ignore renaming-table\nALTER TABLE a RENAME COLUMN x TO y;", Phase::expand, "m.sql")
+            .findings.size(),
+        1u);
 }
 
 TEST(LintSuppression, IgnoreFileCoversTheWholeFile) {

@@ -1,10 +1,10 @@
 // Every rule's documented examples, run through the real parsers and linter: each bad example
 // raises its rule and nothing else, each good one raises nothing. The rule files are the docs
 // users read (`migrate lint --explain`), so this keeps docs and code from drifting apart.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "lint/lint_inputs.hpp"
 #include "lint/linter.hpp"

@@ -35,6 +35,8 @@ class MissingDown : public Rule {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_missing_down_rule() { return std::make_unique<MissingDown>(); }
+std::unique_ptr<Rule> make_missing_down_rule() {
+    return std::make_unique<MissingDown>();
+}
 
 }  // namespace migrate::lint

@@ -29,6 +29,8 @@ class RenamingColumn : public Rule {
 
 }  // namespace
 
-std::unique_ptr<Rule> make_renaming_column_rule() { return std::make_unique<RenamingColumn>(); }
+std::unique_ptr<Rule> make_renaming_column_rule() {
+    return std::make_unique<RenamingColumn>();
+}
 
 }  // namespace migrate::lint

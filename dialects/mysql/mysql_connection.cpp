@@ -172,7 +172,7 @@ void MysqlConnection::run_online(const std::string& sql, bool after_comma) {
 
 void MysqlConnection::execute_script(std::string_view sql) {
     translated([&] {
-        SplitResult split = split_statements(sql);
+        SplitResult split = split_statements(sql, LexFlavor::mysql);
         if (split.error) {
             run_statement(std::string(sql));  // let the server report the syntax error
             return 0;

@@ -38,7 +38,7 @@ class MysqlRunnerLock final : public RunnerLock {
 
 // `db`.`table`, "table" or table as the user wrote it, as (schema or "", table).
 std::pair<std::string, std::string> split_table_name(std::string_view table) {
-    LexResult lexed = tokenize(table);
+    LexResult lexed = tokenize(table, LexFlavor::mysql);
     std::vector<std::string> parts;
     for (const Token& token : lexed.tokens) {
         if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
@@ -128,7 +128,7 @@ bool MysqlDialect::state_table_exists(Connection& connection, std::string_view n
 
 SqlTraits MysqlDialect::classify(std::string_view sql) const {
     SqlTraits traits;
-    for (const Statement& statement : split_statements(sql).statements) {
+    for (const Statement& statement : split_statements(sql, LexFlavor::mysql).statements) {
         if (std::string reason = mysql_outside_transaction_reason(statement); !reason.empty() && traits.transactional) {
             traits = {false, reason, {}};
         }
@@ -146,7 +146,7 @@ std::vector<std::string> MysqlDialect::clean_up_before(Connection& connection, s
     if (!may_have_run) {
         return notes;
     }
-    for (const Statement& statement : split_statements(sql).statements) {
+    for (const Statement& statement : split_statements(sql, LexFlavor::mysql).statements) {
         // The server finishes a statement whose client died, at its own pace: wait for it, so
         // that what it does is done before the step is looked at again.
         std::string text(statement.text);

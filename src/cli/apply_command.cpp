@@ -1,10 +1,13 @@
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include "cli/cli_support.hpp"
 #include "cli/commands.hpp"
 #include "cli/lint_support.hpp"
 #include "cli/run_phases.hpp"
 #include "lint/reporters.hpp"
+#include "support/error.hpp"
 
 namespace migrate {
 
@@ -30,24 +33,37 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, options.batch_size);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
+    std::function<void(const Plan&)> lint_check;
+    std::optional<LintRun> lint;
     if (options.no_lint) {
         std::cerr << "migrate: warning: --no-lint: the migrations to apply were not checked by the linter\n";
     } else {
-        LintRun lint = prepare_lint_for(settings, project.dialect().name());
-        lint::LintReport report;
-        report.findings = lint_plan(project.plan_apply(request), lint.linter);
-        std::erase_if(report.findings, [&](const lint::Finding& finding) { return finding.severity < lint.fail_on; });
-        if (!report.findings.empty()) {
-            std::cerr << lint::format_text(report);
-            std::cerr << "migrate: error: apply refused: the linter found problems in the phases to apply; fix "
-                         "them, suppress them with '-- migrate:ignore RULE: reason', or pass --no-lint\n";
-            return 3;
-        }
+        lint.emplace(prepare_lint_for(settings, project.dialect().name()));
+        // Under the runner lock, on the plan about to run: the findings go to stderr, the refusal
+        // to main, which exits 3.
+        lint_check = [&](const Plan& plan) {
+            lint::LintReport report;
+            report.findings = lint_plan(plan, lint->linter);
+            std::erase_if(report.findings,
+                          [&](const lint::Finding& finding) { return finding.severity < lint->fail_on; });
+            if (!report.findings.empty()) {
+                std::cerr << lint::format_text(report);
+                throw Error(ErrorKind::lint, "apply refused: the linter found problems in the phases to apply", {},
+                            "fix them, accept one with '-- migrate:ignore RULE: reason' before its statement, or "
+                            "pass --no-lint");
+            }
+        };
     }
     return run_phase_command(settings, options.dry_run,
                              {"apply", "Nothing to apply: the database is up to date.", "Applied",
-                              [&] { return project.plan_apply(request); },
-                              [&](RunObserver& observer) { return project.apply(request, observer); }});
+                              [&] {
+                                  Plan plan = project.plan_apply(request);
+                                  if (lint_check) {
+                                      lint_check(plan);
+                                  }
+                                  return plan;
+                              },
+                              [&](RunObserver& observer) { return project.apply(request, observer, lint_check); }});
 }
 
 }  // namespace migrate

@@ -17,6 +17,8 @@ int exit_code_for(migrate::ErrorKind kind) {
     switch (kind) {
         case migrate::ErrorKind::usage:
             return 2;
+        case migrate::ErrorKind::lint:
+            return 3;
         case migrate::ErrorKind::lock_timeout:
             return 5;
         case migrate::ErrorKind::input:

@@ -91,11 +91,16 @@ Plan Project::run_under_lock(RunObserver& observer, Planner&& planner) {
     return plan;
 }
 
-Plan Project::apply(const ApplyRequest& request, RunObserver& observer) {
+Plan Project::apply(const ApplyRequest& request, RunObserver& observer,
+                    const std::function<void(const Plan&)>& check) {
     // Bad files and bad requests are reported before anything is locked or created.
     check_request(migrations(), request);
     return run_under_lock(observer, [&](const StateSnapshot& state) {
-        return migrate::plan_apply(migrations(), state, request, *m_dialect);
+        Plan plan = migrate::plan_apply(migrations(), state, request, *m_dialect);
+        if (check) {
+            check(plan);
+        }
+        return plan;
     });
 }
 

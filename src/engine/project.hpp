@@ -3,6 +3,8 @@
 // re-reads the state under it, checks that files and state agree, and runs the plan.
 #pragma once
 
+#include <functional>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -43,8 +45,10 @@ class Project {
     Plan plan_apply(const ApplyRequest& request);
     Plan plan_rollback(const RollbackRequest& request);
 
-    // Run under the runner lock; return what was run.
-    Plan apply(const ApplyRequest& request, RunObserver& observer);
+    // Run under the runner lock; return what was run. `check` sees the plan under the lock before
+    // anything runs, and refuses it by throwing (apply's linter).
+    Plan apply(const ApplyRequest& request, RunObserver& observer,
+               const std::function<void(const Plan&)>& check = {});
     Plan rollback(const RollbackRequest& request, RunObserver& observer);
 
   private:

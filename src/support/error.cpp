@@ -24,6 +24,8 @@ const char* to_string(ErrorKind kind) {
             return "database";
         case ErrorKind::state:
             return "state";
+        case ErrorKind::lint:
+            return "lint";
         case ErrorKind::lock_timeout:
             return "lock_timeout";
         case ErrorKind::internal:

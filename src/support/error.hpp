@@ -12,6 +12,7 @@ enum class ErrorKind {
     input,         // a migration file or the config file is wrong               -> exit 1
     database,      // the database refused something; code holds its SQLSTATE   -> exit 1
     state,         // the state store forbids the request (order, checksum, ...) -> exit 1
+    lint,          // apply refused: the linter found problems in what it would run -> exit 3
     lock_timeout,  // runner lock or database lock waits exhausted               -> exit 5
     internal,      // a bug in migrate                                           -> exit 1
 };

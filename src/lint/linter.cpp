@@ -82,6 +82,19 @@ std::string collapse_whitespace(std::string_view text) {
     return out;
 }
 
+// Findings are shown on terminals and in CI logs: control characters from a hostile or binary
+// file must not reach them as escape sequences.
+std::string printable(std::string_view text, bool keep_newlines = false) {
+    std::string out(text);
+    for (char& c : out) {
+        bool control = static_cast<unsigned char>(c) < 0x20 || c == '\x7f';
+        if (control && c != '\t' && !(keep_newlines && c == '\n')) {
+            c = '?';
+        }
+    }
+    return out;
+}
+
 std::string first_line(std::string_view text) {
     return std::string(trim(text.substr(0, text.find('\n'))));
 }
@@ -109,7 +122,10 @@ struct FileText {
         if (text.ends_with('\r')) {
             text.remove_suffix(1);
         }
-        return std::string(text);
+        if (number == 1 && text.starts_with("\xEF\xBB\xBF")) {
+            text.remove_prefix(3);
+        }
+        return printable(text);
     }
 };
 
@@ -194,7 +210,7 @@ class Sink : public FindingSink {
         finding.migration = m_prepared.unit.name;
         std::string identity = statement.empty() ? message : collapse_whitespace(statement);
         finding.fingerprint = sha256_hex(fmt::format("{}\n{}\n{}", m_rule, file, identity)).substr(0, 16);
-        finding.message = std::move(message);
+        finding.message = printable(message, true);
         m_prepared.findings.push_back(std::move(finding));
     }
 

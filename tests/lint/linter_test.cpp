@@ -249,8 +249,13 @@ TEST(LintPhases, PhaseAwareContextFollowsTheMigration) {
 
 TEST(LintOutput, ControlCharactersFromTheFileNeverReachTheTerminal) {
     Linter linter = linter_for("postgres");
-    std::vector<Finding> findings =
-        linter.lint_sql("\xEF\xBB\xBFALTER TABLE a RENAME COLUMN b TO c; -- \x1b[2J\n", std::nullopt, "m.sql").findings;
+    std::vector<Finding> findings = linter
+                                        .lint_sql(
+                                            "\xEF\xBB\xBF"
+                                            "ALTER TABLE a RENAME COLUMN b TO c; -- \x1b"
+                                            "[2J\n",
+                                            std::nullopt, "m.sql")
+                                        .findings;
     ASSERT_EQ(findings.size(), 1u);
     EXPECT_EQ(findings[0].source_line, "ALTER TABLE a RENAME COLUMN b TO c; -- ?[2J");
     EXPECT_EQ(findings[0].column, 1);

@@ -143,8 +143,11 @@ EOF
 
     local password
     password=$(random_secret)
+    # pg_signal_backend: a test database is dropped WITH (FORCE), which must also end an autovacuum
+    # worker that happens to be vacuuming it at that moment (it runs as no role of ours).
     if ! as_server_user "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockets" -p "$port" -U postgres -d postgres \
-        -c "CREATE ROLE migrate_test LOGIN CREATEDB PASSWORD '$password'" >/dev/null; then
+        -c "CREATE ROLE migrate_test LOGIN CREATEDB PASSWORD '$password'" \
+        -c "GRANT pg_signal_backend TO migrate_test" >/dev/null; then
         echo "cannot create the test role; the server log:" >&2
         cat "$log" >&2
         return 1

@@ -84,11 +84,13 @@ int main(int argc, char** argv) {
     CLI::App* lint = migrate::setup_lint(app, lint_options);
     CLI::App* rules = migrate::setup_rules(app, rules_options);
     for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules}) {
-        command->footer(
-            "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
-            "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION, --lock-retries N, "
-            "--statement-timeout DURATION, --state-schema NAME, --online-ddl require|off. "
-            "See 'migrate --help'.");
+        // After the command's own footer, if it has one.
+        std::string own = command->get_footer();
+        command->footer((own.empty() ? "" : own + "\n\n") +
+                        "Common options (before or after the command name): --database-url/-u URL, --dir/-d DIR, "
+                        "--config/-c FILE, --format/-f text|json, --lock-wait DURATION, --lock-timeout DURATION, "
+                        "--lock-retries N, --statement-timeout DURATION, --state-schema NAME, --online-ddl "
+                        "require|off. See 'migrate --help'.");
     }
 
     try {

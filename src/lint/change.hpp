@@ -19,8 +19,9 @@ enum class ChangeKind {
     add_column,            // table; column
     drop_column,           // table; name
     rename_column,         // table; name -> new_name (MySQL CHANGE COLUMN a b with a != b too)
-    alter_column_type,     // table; name; column->type is the new type. MySQL MODIFY/CHANGE restate
-                           // the whole column: column holds all of it and `restated` is set
+    alter_column_type,     // table; name; column->type is the new type; detail = PostgreSQL's USING.
+                           // MySQL MODIFY/CHANGE restate the whole column: column holds all of it
+                           // and `restated` is set
     set_not_null,          // table; name
     drop_not_null,         // table; name
     set_default,           // table; name; column->default_value
@@ -30,15 +31,15 @@ enum class ChangeKind {
     drop_constraint,       // table; name (MySQL DROP PRIMARY KEY: name "PRIMARY")
     create_index,          // table; index (ALTER TABLE ... ADD INDEX on MySQL too)
     drop_index,            // name; table where the SQL says it (MySQL); concurrently
-    reindex,               // name; concurrently
+    reindex,               // name; concurrently; detail = what is reindexed (index, table, ...)
     convert_charset,       // table; detail = the character set (MySQL CONVERT TO CHARACTER SET)
-    alter_table_other,     // table; an ALTER TABLE clause no rule inspects (table options, owner)
+    alter_table_other,     // table; an ALTER TABLE clause no rule inspects; detail names it
     create_schema,         // name
     drop_schema,           // name
     drop_database,         // name
     drop_other,            // name; detail = object kind ("view", "function", "sequence", "type")
     create_other,          // name; detail = object kind (view, function, trigger, type, extension)
-    alter_type_add_value,  // name (an enum type); PostgreSQL ALTER TYPE ... ADD VALUE
+    alter_type_add_value,  // name (an enum type); detail = the value (PostgreSQL ALTER TYPE ADD VALUE)
     truncate,              // table (one Change per table)
     update,                // table; has_where
     delete_rows,           // table; has_where
@@ -47,7 +48,7 @@ enum class ChangeKind {
     transaction_begin,     // BEGIN, START TRANSACTION
     transaction_commit,    // COMMIT, END
     transaction_rollback,  // ROLLBACK (not ROLLBACK TO SAVEPOINT)
-    vacuum,                // table (may be empty: the whole database)
+    vacuum,                // table (empty: the whole database); detail "full" for VACUUM FULL
     other,                 // parsed, but nothing a rule looks at (SET, GRANT, COMMENT ON, ...)
 };
 
@@ -124,7 +125,7 @@ struct Change {
     std::vector<ColumnDef> columns;           // create_table
     std::vector<ConstraintDef> constraints;   // create_table: table-level and inline constraints
     bool concurrently = false;                // drop_index, reindex
-    bool if_exists = false;                   // drops
+    bool if_exists = false;                   // IF EXISTS of a drop; IF NOT EXISTS of a create
     bool has_where = false;                   // update, delete_rows
     bool restated = false;                    // alter_column_type from MySQL MODIFY/CHANGE
     std::string detail;                       // see ChangeKind

@@ -183,8 +183,7 @@ class Sink : public FindingSink {
         add(at.piece.file, at.statement.line, at.statement.column, at.piece.phase, std::move(message),
             at.statement.text, at.piece.step, at.piece.direction);
     }
-    void report_step(const LintUnit& unit, const StepInfo& step, std::string message) override {
-        (void)unit;
+    void report_step(const LintUnit& /*unit*/, const StepInfo& step, std::string message) override {
         add(step.file, step.line, step.column, step.phase, std::move(message), {}, step.index);
     }
     void report_file(const LintUnit& unit, std::string message) override {

@@ -23,8 +23,9 @@ build_packages=(
     libpg-query-dev libgtest-dev
 )
 # The lint tests validate SARIF output against its JSON schema with Debian's Python validator;
-# rfc3987 lets it check the "uri-reference" format of artifact locations.
-test_packages=(python3 python3-jsonschema python3-rfc3987)
+# rfc3987 lets it check the "uri-reference" format of artifact locations. git: `lint
+# --changed-since` runs it, and its test makes a repository.
+test_packages=(python3 python3-jsonschema python3-rfc3987 git)
 
 # Two lists per server back-end: its client library for building, and the server that
 # scripts/test-servers.sh starts for the integration tests. A further back-end adds its lists here

@@ -67,13 +67,14 @@ std::unique_ptr<RunnerLock> PostgresDialect::lock_runner(Connection& connection,
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    // A bigint advisory key shows in pg_locks as its high and low 32 bits.
+    // A bigint advisory key shows in pg_locks as its high and low 32 bits. Advisory locks belong to
+    // one database: a migrate working on another database of the server holds the same key.
     auto bits = static_cast<std::uint64_t>(key);
     QueryResult holder = connection.query(
         "SELECT a.pid, coalesce(host(a.client_addr), 'local socket'), a.application_name, "
         "to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid "
-        "AND l.objsubid = 1",
+        "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         {static_cast<std::int64_t>(bits >> 32), static_cast<std::int64_t>(bits & 0xffffffffu)});
     std::string who = "holder unknown";
     if (!holder.rows.empty()) {

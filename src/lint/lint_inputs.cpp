@@ -189,7 +189,10 @@ std::set<fs::path> files_changed_since(const std::string& git_ref) {
         args.insert(args.begin(), "git");
         ProgramResult result = run_program(args);
         if (result.exit_code != 0) {
-            std::string message = result.errors.empty() ? "git could not be run" : result.errors;
+            // 127 without a word: the child could not exec git.
+            std::string message = !result.errors.empty()    ? result.errors
+                                  : result.exit_code == 127 ? "cannot run git: is it installed and on PATH?"
+                                                            : "git failed";
             while (!message.empty() && message.back() == '\n') {
                 message.pop_back();
             }

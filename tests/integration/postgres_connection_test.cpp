@@ -1,6 +1,8 @@
 // Connecting to PostgreSQL as a user does, through the migrate binary: both URL schemes, libpq's
 // environment variables for what the URL leaves out, the state schema option, a runner lock held
 // elsewhere, and the password in the URL never showing in any output or in the event log.
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -128,6 +130,11 @@ TEST_P(PostgresConnection, StatusOfADatabaseThatDoesNotExistShowsEverythingPendi
 
 TEST_P(PostgresConnection, RunnerLockHeldElsewhereMakesApplyExit5NamingTheHolder) {
     add_migration("0001_notes.toml", notes_migration);
+    // A migrate on another database of the server holds the same advisory key: it is not the
+    // holder to name, and it does not block this database.
+    pqxx::connection elsewhere(std::getenv("MIGRATE_TEST_POSTGRES_URL"));
+    pqxx::nontransaction other(elsewhere);
+    other.exec("SELECT pg_advisory_lock(" + std::to_string(PostgresDialect::runner_lock_key("migrate")) + ")");
     // Another runner's session, holding the advisory lock every migrate of this state schema takes.
     pqxx::connection holder(db().url());
     pqxx::nontransaction session(holder);

@@ -17,15 +17,9 @@ class PreferTextOverVarchar : public Rule {
             return;
         }
         for (const Change& change : context.statement.changes) {
-            if (change.kind == ChangeKind::create_table) {
-                for (const ColumnDef& column : change.columns) {
-                    check(context, sink, change.table, column.name, column.type);
-                }
-            } else if ((change.kind == ChangeKind::add_column || change.kind == ChangeKind::alter_column_type) &&
-                       change.column) {
-                check(context, sink, change.table, change.column->name.empty() ? change.name : change.column->name,
-                      change.column->type);
-            }
+            for_each_typed_column(change, [&](const std::string& column, const TypeName& type) {
+                check(context, sink, change.table, column, type);
+            });
         }
     }
 

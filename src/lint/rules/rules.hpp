@@ -49,4 +49,18 @@ inline bool is_new_key_column(const ColumnDef& column) {
     return is_generated_id(column) || column.primary_key;
 }
 
+// Calls fn(column name, type) for every column `change` gives a type: the columns of a new
+// table, an added column, a column whose type changes. For the rules about column types.
+template <typename Fn>
+void for_each_typed_column(const Change& change, Fn&& fn) {
+    if (change.kind == ChangeKind::create_table) {
+        for (const ColumnDef& column : change.columns) {
+            fn(column.name, column.type);
+        }
+    } else if ((change.kind == ChangeKind::add_column || change.kind == ChangeKind::alter_column_type) &&
+               change.column) {
+        fn(change.column->name.empty() ? change.name : change.column->name, change.column->type);
+    }
+}
+
 }  // namespace migrate::lint

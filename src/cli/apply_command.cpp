@@ -33,19 +33,23 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, options.batch_size);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
-    std::function<void(const Plan&)> lint_check;
     std::optional<LintRun> lint;
+    std::function<std::vector<lint::Finding>(const Plan&)> refusals;
+    std::function<void(const Plan&)> lint_check;
     if (options.no_lint) {
         std::cerr << "migrate: warning: --no-lint: the migrations to apply were not checked by the linter\n";
     } else {
         lint.emplace(prepare_lint_for(settings, project.dialect().name()));
+        refusals = [&](const Plan& plan) {
+            std::vector<lint::Finding> findings = lint_plan(plan, lint->linter);
+            std::erase_if(findings, [&](const lint::Finding& finding) { return finding.severity < lint->fail_on; });
+            return findings;
+        };
         // Under the runner lock, on the plan about to run: the findings go to stderr, the refusal
         // to main, which exits 3.
         lint_check = [&](const Plan& plan) {
             lint::LintReport report;
-            report.findings = lint_plan(plan, lint->linter);
-            std::erase_if(report.findings,
-                          [&](const lint::Finding& finding) { return finding.severity < lint->fail_on; });
+            report.findings = refusals(plan);
             if (!report.findings.empty()) {
                 std::cerr << lint::format_text(report);
                 throw Error(ErrorKind::lint, "apply refused: the linter found problems in the phases to apply", {},
@@ -54,16 +58,11 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
             }
         };
     }
-    return run_phase_command(settings, options.dry_run,
-                             {"apply", "Nothing to apply: the database is up to date.", "Applied",
-                              [&] {
-                                  Plan plan = project.plan_apply(request);
-                                  if (lint_check) {
-                                      lint_check(plan);
-                                  }
-                                  return plan;
-                              },
-                              [&](RunObserver& observer) { return project.apply(request, observer, lint_check); }});
+    return run_phase_command(
+        settings, options.dry_run,
+        {"apply", "Nothing to apply: the database is up to date.", "Applied",
+         [&] { return project.plan_apply(request); },
+         [&](RunObserver& observer) { return project.apply(request, observer, lint_check); }, refusals});
 }
 
 }  // namespace migrate

@@ -13,12 +13,20 @@ int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand
     bool json = settings.format == OutputFormat::json;
     if (dry_run) {
         Plan plan = command.plan();
+        std::vector<lint::Finding> refusals = command.refusals ? command.refusals(plan) : std::vector<lint::Finding>{};
         if (json) {
-            nlohmann::json document = plan_to_json(plan, settings, command.operation);
+            nlohmann::json document = plan_to_json(plan, settings, command.operation, refusals);
             document["dry_run"] = true;
             print_json(document);
         } else {
-            print_plan_text(std::cout, plan, settings, command.operation + " (dry run: nothing is changed)");
+            print_plan_text(std::cout, plan, settings, command.operation + " (dry run: nothing is changed)", refusals);
+        }
+        if (!refusals.empty()) {
+            std::cerr << fmt::format(
+                "migrate: {} would refuse: the linter found {} problem{} in the phases to {} "
+                "(shown beside their steps)\n",
+                command.operation, refusals.size(), refusals.size() == 1 ? "" : "s", command.operation);
+            return 3;
         }
         return 0;
     }

@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "cli/settings.hpp"
 #include "engine/project.hpp"
+#include "lint/finding.hpp"
 
 namespace migrate {
 
@@ -16,6 +18,9 @@ struct PhaseCommand {
     std::string done_verb;  // "Applied", "Rolled back"
     std::function<Plan()> plan;
     std::function<Plan(RunObserver&)> run;
+    // apply's linter: the findings in `plan` that refuse it. A dry run shows them beside the
+    // steps and exits 3 when there are any.
+    std::function<std::vector<lint::Finding>(const Plan&)> refusals;
 };
 
 int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand& command);

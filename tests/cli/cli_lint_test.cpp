@@ -191,6 +191,11 @@ TEST(Lint, ApplyRefusesErrorsUnlessNoLintAndPlanShowsThem) {
     ProcessResult plan = run_migrate({"plan", "-u", url}, dir.path());
     EXPECT_EQ(plan.exit_code, exit_ok) << show(plan);
     EXPECT_TRUE(contains(plan.out, "[renaming-column]")) << show(plan);
+    // A dry run shows what apply would refuse, beside the step, and says so by its exit code.
+    ProcessResult dry_run = run_migrate({"apply", "-u", url, "--dry-run"}, dir.path());
+    EXPECT_EQ(dry_run.exit_code, exit_lint) << show(dry_run);
+    EXPECT_TRUE(contains(dry_run.out, "ALTER TABLE users RENAME COLUMN name TO full_name\n    ^ ")) << show(dry_run);
+    EXPECT_TRUE(contains(dry_run.err, "apply would refuse")) << show(dry_run);
     ProcessResult refused = run_migrate({"apply", "-u", url}, dir.path());
     EXPECT_EQ(refused.exit_code, exit_lint) << show(refused);
     EXPECT_TRUE(contains(refused.err, "0002_rename.toml:2:7: error:")) << show(refused);

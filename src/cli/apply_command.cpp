@@ -33,16 +33,16 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, options.batch_size);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
-    std::optional<LintRun> lint;
+    std::optional<LintRun> linting;
     std::function<std::vector<lint::Finding>(const Plan&)> refusals;
     std::function<void(const Plan&)> lint_check;
     if (options.no_lint) {
         std::cerr << "migrate: warning: --no-lint: the migrations to apply were not checked by the linter\n";
     } else {
-        lint.emplace(prepare_lint_for(settings, project.dialect().name()));
+        linting.emplace(prepare_lint_for(settings, project.dialect().name()));
         refusals = [&](const Plan& plan) {
-            std::vector<lint::Finding> findings = lint_plan(plan, lint->linter);
-            std::erase_if(findings, [&](const lint::Finding& finding) { return finding.severity < lint->fail_on; });
+            std::vector<lint::Finding> findings = lint_plan(plan, linting->linter);
+            std::erase_if(findings, [&](const lint::Finding& finding) { return finding.severity < linting->fail_on; });
             return findings;
         };
         // Under the runner lock, on the plan about to run: the findings go to stderr, the refusal

@@ -26,8 +26,8 @@ int run_plan(const PlanOptions& options, const CommonOptions& common) {
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
     Plan plan = project.plan_apply(request);
-    LintRun lint = prepare_lint_for(settings, project.dialect().name());
-    std::vector<lint::Finding> findings = lint_plan(plan, lint.linter);
+    LintRun linting = prepare_lint_for(settings, project.dialect().name());
+    std::vector<lint::Finding> findings = lint_plan(plan, linting.linter);
     if (settings.format == OutputFormat::json) {
         print_json(plan_to_json(plan, settings, "apply", findings));
     } else {

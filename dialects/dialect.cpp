@@ -1,5 +1,8 @@
 #include "dialects/dialect.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 namespace migrate {
@@ -24,6 +27,24 @@ std::string Dialect::key_compare(const std::vector<std::string>& columns, std::s
         list += (list.empty() ? "" : ", ") + column;
     }
     return fmt::format("({}) {} ({})", list, op, values);
+}
+
+bool poll_runner_lock(Duration wait, const std::function<bool()>& try_take) {
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!try_take()) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
+}
+
+Error runner_lock_busy(const DatabaseUrl& url, const std::string& holder, Duration wait) {
+    return Error(ErrorKind::lock_timeout,
+                 fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(),
+                             holder.empty() ? "holder unknown" : holder, format_duration(wait)),
+                 {}, "wait for it to finish, or raise --lock-wait");
 }
 
 }  // namespace migrate

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "support/duration.hpp"
+#include "support/error.hpp"
 
 namespace migrate {
 
@@ -140,6 +142,14 @@ class Dialect {
 
 // The dialect for `url`'s scheme. Throws Error(usage) listing the schemes this build supports.
 std::unique_ptr<Dialect> make_dialect(const DatabaseUrl& url, const DialectOptions& options = {});
+
+// What lock_runner does on a server: asks `try_take` every 100 ms until it says the lock is taken
+// or `wait` has passed. False when it never was.
+bool poll_runner_lock(Duration wait, const std::function<bool()>& try_take);
+
+// The error lock_runner throws when another runner kept the lock for all of `wait`; `holder`
+// says who, where the database can tell (empty: unknown).
+Error runner_lock_busy(const DatabaseUrl& url, const std::string& holder, Duration wait);
 
 // "a, b" for {a, b}: the placeholders of `count` parameters starting at `first`.
 std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t first = 1);

@@ -63,32 +63,25 @@ bool MysqlDialect::database_exists(const DatabaseUrl& url) const {
 
 std::unique_ptr<RunnerLock> MysqlDialect::lock_runner(Connection& connection, const DatabaseUrl& url,
                                                       Duration wait) const {
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (true) {
-        QueryResult taken = connection.query(fmt::format("SELECT GET_LOCK({}, 0)", lock_name), {});
-        if (value_to_int(taken.rows.at(0).at(0)) == 1) {
-            return std::make_unique<MysqlRunnerLock>(connection);
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool taken = poll_runner_lock(wait, [&] {
+        return value_to_int(connection.query(fmt::format("SELECT GET_LOCK({}, 0)", lock_name), {}).rows.at(0).at(0)) ==
+               1;
+    });
+    if (taken) {
+        return std::make_unique<MysqlRunnerLock>(connection);
     }
     QueryResult holder =
         connection.query(fmt::format("SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p "
                                      "WHERE p.ID = IS_USED_LOCK({})",
                                      lock_name),
                          {});
-    std::string who = "holder unknown";
+    std::string who;
     if (!holder.rows.empty()) {
         const Row& row = holder.rows[0];
         who = fmt::format("connection {} of {} from {}, connected {}s ago", value_to_string(row[0]),
                           value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3]));
     }
-    throw Error(ErrorKind::lock_timeout,
-                fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(), who,
-                            format_duration(wait)),
-                {}, "wait for it to finish, or raise --lock-wait");
+    throw runner_lock_busy(url, who, wait);
 }
 
 std::string MysqlDialect::quote_identifier(std::string_view name) const {

@@ -56,16 +56,12 @@ std::int64_t PostgresDialect::runner_lock_key(std::string_view state_schema) {
 std::unique_ptr<RunnerLock> PostgresDialect::lock_runner(Connection& connection, const DatabaseUrl& url,
                                                          Duration wait) const {
     std::int64_t key = runner_lock_key(m_options.state_schema);
-    auto deadline = std::chrono::steady_clock::now() + wait;
-    while (true) {
-        QueryResult taken = connection.query("SELECT pg_try_advisory_lock($1::bigint)::int", {key});
-        if (value_to_int(taken.rows.at(0).at(0)) == 1) {
-            return std::make_unique<PostgresRunnerLock>(connection, key);
-        }
-        if (std::chrono::steady_clock::now() >= deadline) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    bool taken = poll_runner_lock(wait, [&] {
+        return value_to_int(connection.query("SELECT pg_try_advisory_lock($1::bigint)::int", {key}).rows.at(0).at(0)) ==
+               1;
+    });
+    if (taken) {
+        return std::make_unique<PostgresRunnerLock>(connection, key);
     }
     // A bigint advisory key shows in pg_locks as its high and low 32 bits. Advisory locks belong to
     // one database: a migrate working on another database of the server holds the same key.
@@ -76,16 +72,13 @@ std::unique_ptr<RunnerLock> PostgresDialect::lock_runner(Connection& connection,
         "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid "
         "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
         {static_cast<std::int64_t>(bits >> 32), static_cast<std::int64_t>(bits & 0xffffffffu)});
-    std::string who = "holder unknown";
+    std::string who;
     if (!holder.rows.empty()) {
         const Row& row = holder.rows[0];
         who = fmt::format("server process {} from {}, application '{}', connected since {}", value_to_string(row[0]),
                           value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3]));
     }
-    throw Error(ErrorKind::lock_timeout,
-                fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(), who,
-                            format_duration(wait)),
-                {}, "wait for it to finish, or raise --lock-wait");
+    throw runner_lock_busy(url, who, wait);
 }
 
 std::string PostgresDialect::quote_identifier(std::string_view name) const {

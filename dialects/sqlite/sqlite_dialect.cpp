@@ -99,10 +99,7 @@ std::unique_ptr<RunnerLock> SqliteDialect::lock_runner(Connection&, const Databa
         if (std::chrono::steady_clock::now() >= deadline) {
             std::string holder = read_holder(fd);
             close(fd);
-            throw Error(ErrorKind::lock_timeout,
-                        fmt::format("another migrate is running on {} ({}); gave up after waiting {}", url.redacted(),
-                                    holder.empty() ? "holder unknown" : holder, format_duration(wait)),
-                        {}, "wait for it to finish, or raise --lock-wait");
+            throw runner_lock_busy(url, holder, wait);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }

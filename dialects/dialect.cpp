@@ -29,6 +29,28 @@ std::string Dialect::key_compare(const std::vector<std::string>& columns, std::s
     return fmt::format("({}) {} ({})", list, op, values);
 }
 
+std::optional<Duration> Dialect::replica_lag(Connection&) const {
+    throw Error(ErrorKind::usage, fmt::format("{} has no replicas to watch; --replica is for PostgreSQL and MySQL",
+                                              name()));
+}
+
+std::optional<std::int64_t> Dialect::server_load(Connection&) const {
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> Dialect::table_size(Connection&, std::string_view) const {
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> Dialect::estimated_rows(Connection&, std::string_view) const {
+    return std::nullopt;
+}
+
+void Dialect::vacuum_table(Connection&, std::string_view) const {
+    throw Error(ErrorKind::usage, fmt::format("{} has no VACUUM for a backfill to run; --vacuum-every is for PostgreSQL",
+                                              name()));
+}
+
 bool poll_runner_lock(Duration wait, const std::function<bool()>& try_take) {
     auto deadline = std::chrono::steady_clock::now() + wait;
     while (!try_take()) {

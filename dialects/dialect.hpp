@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -49,6 +50,9 @@ struct ConnectOptions {
     Duration statement_timeout{0};
     // plan and status open the database read-only and must not create it.
     bool read_only = false;
+    // How the session shows up in the server's process list, where the server has one
+    // (PostgreSQL's application_name): a DBA tells the backfill's session from the runner's.
+    std::string application_name = "migrate";
 };
 
 // Settings that shape a dialect's SQL rather than one connection.
@@ -138,6 +142,29 @@ class Dialect {
     // The columns a backfill walks in keyset order: the primary key, or what the dialect
     // offers instead. `table` is as the user wrote it. Throws Error(input) if there is none.
     virtual std::vector<std::string> key_columns(Connection& connection, std::string_view table) const = 0;
+
+    // What the backfill's throttles and reports read. The defaults say the dialect cannot tell:
+    // the options that need them are refused before a backfill starts.
+
+    // How far `replica` (a connection to a replica of the target) replays behind its primary;
+    // nullopt when it cannot tell (replication stopped, nothing replayed yet), which throttles
+    // as a lag too long would. Throws Error(usage) when the server is not a replica.
+    virtual std::optional<Duration> replica_lag(Connection& replica) const;
+    // Statements the server is running now, besides the caller's: PostgreSQL's active backends,
+    // MySQL's Threads_running.
+    virtual std::optional<std::int64_t> server_load(Connection& connection) const;
+    // Bytes the table takes on disk (with its indexes); nullopt where the dialect cannot tell.
+    virtual std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const;
+    // The planner's estimate of the table's row count, cheap to read; nullopt when unknown.
+    virtual std::optional<std::int64_t> estimated_rows(Connection& connection, std::string_view table) const;
+    // Whether vacuum_table does anything.
+    virtual bool can_vacuum() const { return false; }
+    // Makes the space of the rows a batched backfill replaced reusable (PostgreSQL: VACUUM, which
+    // runs outside a transaction and takes no lock that blocks reads or writes).
+    virtual void vacuum_table(Connection& connection, std::string_view table) const;
+    // Whether `error` says the connection is gone (server restart, killed session, network), so
+    // that a new connection may carry on where this one failed.
+    virtual bool connection_lost(const Error& error) const { return false; }
 };
 
 // The dialect for `url`'s scheme. Throws Error(usage) listing the schemes this build supports.

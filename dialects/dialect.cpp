@@ -30,8 +30,8 @@ std::string Dialect::key_compare(const std::vector<std::string>& columns, std::s
 }
 
 std::optional<Duration> Dialect::replica_lag(Connection&) const {
-    throw Error(ErrorKind::usage, fmt::format("{} has no replicas to watch; --replica is for PostgreSQL and MySQL",
-                                              name()));
+    throw Error(ErrorKind::usage,
+                fmt::format("{} has no replicas to watch; --replica is for PostgreSQL and MySQL", name()));
 }
 
 std::optional<std::int64_t> Dialect::server_load(Connection&) const {
@@ -47,8 +47,8 @@ std::optional<std::int64_t> Dialect::estimated_rows(Connection&, std::string_vie
 }
 
 void Dialect::vacuum_table(Connection&, std::string_view) const {
-    throw Error(ErrorKind::usage, fmt::format("{} has no VACUUM for a backfill to run; --vacuum-every is for PostgreSQL",
-                                              name()));
+    throw Error(ErrorKind::usage,
+                fmt::format("{} has no VACUUM for a backfill to run; --vacuum-every is for PostgreSQL", name()));
 }
 
 bool poll_runner_lock(Duration wait, const std::function<bool()>& try_take) {

@@ -164,7 +164,7 @@ class Dialect {
     virtual void vacuum_table(Connection& connection, std::string_view table) const;
     // Whether `error` says the connection is gone (server restart, killed session, network), so
     // that a new connection may carry on where this one failed.
-    virtual bool connection_lost(const Error& error) const { return false; }
+    virtual bool connection_lost([[maybe_unused]] const Error& error) const { return false; }
 };
 
 // The dialect for `url`'s scheme. Throws Error(usage) listing the schemes this build supports.

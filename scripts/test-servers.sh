@@ -1,13 +1,14 @@
 # Starts throwaway database servers for the integration tests and exports the URLs they read
-# (MIGRATE_TEST_POSTGRES_URL, MIGRATE_TEST_MYSQL_URL). Sourced by scripts/test.sh, or by hand before running the tests
-# from a shell: `source scripts/test-servers.sh`. Every server runs on a private loopback port
-# with its files in one fresh temporary folder; an EXIT trap stops each one by its own pid and
-# removes the folder, so nothing outlives the shell that sourced this file. Servers installed on
-# the machine (a default PostgreSQL cluster on 5432, a MariaDB on 3306) are neither used nor
-# touched.
+# (MIGRATE_TEST_POSTGRES_URL, MIGRATE_TEST_POSTGRES_REPLICA_URL, MIGRATE_TEST_MYSQL_URL). Sourced
+# by scripts/test.sh, or by hand before running the tests from a shell:
+# `source scripts/test-servers.sh`. Every server runs on a private loopback port with its files in
+# one fresh temporary folder; an EXIT trap stops each one by its own pid and removes the folder, so
+# nothing outlives the shell that sourced this file. Servers installed on the machine (a default
+# PostgreSQL cluster on 5432, a MariaDB on 3306) are neither used nor touched.
 #
 # A URL that is already set is used as it is, and that server is not started: to run the tests
-# against a server of your own, or to source this file twice in one shell.
+# against a server of your own, or to source this file twice in one shell. The PostgreSQL replica
+# is started only with the PostgreSQL server this script starts, as it must replicate that one.
 #
 # A further server adds a start_NAME function that calls register_test_server_stop, and a call
 # to it at the bottom.
@@ -75,39 +76,19 @@ as_server_user() {
     )
 }
 
-start_postgres() {
-    local bin=/usr/lib/postgresql/15/bin
-    local root="$test_servers_dir/postgres"
-    local data="$root/data" sockets="$root/sockets" log="$root/server.log"
-    mkdir -p "$data" "$sockets"
-    if [[ $(id -u) -eq 0 ]]; then
-        chown -R postgres:postgres "$root"
-    fi
-    chmod 700 "$data"
+postgres_bin=/usr/lib/postgresql/15/bin
 
-    # Local socket connections (only this script uses them, as the superuser) are trusted; TCP
-    # needs a password, as on a real server.
-    if ! as_server_user "$bin/initdb" -D "$data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
-        --no-locale --encoding=UTF8 --no-sync >"$root/initdb.log" 2>&1; then
-        echo "initdb failed:" >&2
-        cat "$root/initdb.log" >&2
-        return 1
-    fi
-    # A server for tests: durability buys nothing here and costs time on every commit.
-    cat >>"$data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$sockets'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_connections = 200
-EOF
-
+# Starts the cluster in `data` on a free loopback port from `first_port` upwards, with `options`
+# for postgres, logging to `log`, and waits until it accepts connections. Sets postgres_port and
+# postgres_pid.
+run_postgres_cluster() {
+    local data=$1 log=$2 first_port=$3 options=$4
     # Another process may take the port between the probe and the bind; then try the next one.
-    local port=55432 attempt started=""
+    local port=$first_port attempt started=""
     for attempt in 1 2 3 4 5; do
         port=$(free_port "$port")
-        if as_server_user "$bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 -o "-p $port" >/dev/null 2>&1; then
+        if as_server_user "$postgres_bin/pg_ctl" start -D "$data" -l "$log" -w -t 60 -o "-p $port $options" \
+            >/dev/null 2>&1; then
             started=yes
             break
         fi
@@ -129,7 +110,7 @@ EOF
 
     local ready=""
     for attempt in $(seq 1 100); do
-        if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+        if "$postgres_bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
             ready=yes
             break
         fi
@@ -140,20 +121,89 @@ EOF
         cat "$log" >&2
         return 1
     fi
+    postgres_port=$port
+    postgres_pid=$pid
+}
+
+# What start_postgres_replica needs to know of the primary; start_postgres sets them.
+postgres_primary_port="" postgres_primary_sockets="" postgres_primary_password=""
+
+start_postgres() {
+    local root="$test_servers_dir/postgres"
+    local data="$root/data" sockets="$root/sockets" log="$root/server.log"
+    mkdir -p "$data" "$sockets"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R postgres:postgres "$root"
+    fi
+    chmod 700 "$data"
+
+    # Local socket connections (only this script uses them, as the superuser) are trusted; TCP
+    # needs a password, as on a real server. The replica needs nothing more: initdb's pg_hba.conf
+    # lets that local superuser stream replication, and the defaults (wal_level = replica,
+    # max_wal_senders = 10) allow it.
+    if ! as_server_user "$postgres_bin/initdb" -D "$data" -U postgres --auth-local=trust \
+        --auth-host=scram-sha-256 --no-locale --encoding=UTF8 --no-sync >"$root/initdb.log" 2>&1; then
+        echo "initdb failed:" >&2
+        cat "$root/initdb.log" >&2
+        return 1
+    fi
+    # A server for tests: durability buys nothing here and costs time on every commit.
+    cat >>"$data/postgresql.conf" <<EOF
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$sockets'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 200
+EOF
+
+    run_postgres_cluster "$data" "$log" 55432 "" || return 1
+    local port=$postgres_port pid=$postgres_pid
 
     local password
     password=$(random_secret)
     # pg_signal_backend: a test database is dropped WITH (FORCE), which must also end an autovacuum
     # worker that happens to be vacuuming it at that moment (it runs as no role of ours).
-    if ! as_server_user "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockets" -p "$port" -U postgres -d postgres \
+    # The replay functions: the replica tests pause replay on the replica to make it lag. Granted
+    # before the replica's base backup, since a replica takes its grants from its primary.
+    if ! as_server_user "$postgres_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sockets" -p "$port" -U postgres \
+        -d postgres \
         -c "CREATE ROLE migrate_test LOGIN CREATEDB PASSWORD '$password'" \
-        -c "GRANT pg_signal_backend TO migrate_test" >/dev/null; then
+        -c "GRANT pg_signal_backend TO migrate_test" \
+        -c "GRANT EXECUTE ON FUNCTION pg_wal_replay_pause(), pg_wal_replay_resume(), pg_is_wal_replay_paused()
+            TO migrate_test" >/dev/null; then
         echo "cannot create the test role; the server log:" >&2
         cat "$log" >&2
         return 1
     fi
+    postgres_primary_port=$port postgres_primary_sockets=$sockets postgres_primary_password=$password
     export MIGRATE_TEST_POSTGRES_URL="postgres://migrate_test:$password@127.0.0.1:$port/postgres"
     echo "PostgreSQL 15 for the tests: postgres://migrate_test:***@127.0.0.1:$port (pid $pid, files in $root)"
+}
+
+# A hot standby of the server start_postgres started, streaming from it: pg_basebackup copies the
+# primary (its roles, grants and settings) and, with -R, writes the primary_conninfo the standby
+# connects with, through the primary's local socket as the superuser.
+start_postgres_replica() {
+    local root="$test_servers_dir/postgres-replica"
+    local data="$root/data" sockets="$root/sockets" log="$root/server.log"
+    mkdir -p "$sockets"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R postgres:postgres "$root"
+    fi
+
+    if ! as_server_user "$postgres_bin/pg_basebackup" -D "$data" -R -X stream --checkpoint=fast --no-sync \
+        -h "$postgres_primary_sockets" -p "$postgres_primary_port" -U postgres >"$root/basebackup.log" 2>&1; then
+        echo "pg_basebackup from the PostgreSQL test server failed:" >&2
+        cat "$root/basebackup.log" >&2
+        return 1
+    fi
+
+    # A socket folder of its own: the copied configuration names the primary's.
+    run_postgres_cluster "$data" "$log" "$((postgres_primary_port + 1))" "-k $sockets" || return 1
+    local port=$postgres_port pid=$postgres_pid
+    export MIGRATE_TEST_POSTGRES_REPLICA_URL="postgres://migrate_test:$postgres_primary_password@127.0.0.1:$port/postgres"
+    echo "PostgreSQL 15 replica for the tests: postgres://migrate_test:***@127.0.0.1:$port (pid $pid, files in $root)"
 }
 
 # MariaDB 10.11, Debian's MySQL. mariadbd runs as the calling user (root only when told so with
@@ -242,8 +292,20 @@ start_mariadb() {
 
 if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
     start_postgres
+    if [[ -z "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
+        start_postgres_replica
+    else
+        echo "PostgreSQL replica for the tests: using MIGRATE_TEST_POSTGRES_REPLICA_URL as already set"
+    fi
 else
     echo "PostgreSQL for the tests: using MIGRATE_TEST_POSTGRES_URL as already set"
+    if [[ -n "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
+        echo "PostgreSQL replica for the tests: using MIGRATE_TEST_POSTGRES_REPLICA_URL as already set"
+    else
+        # A replica of a server this script did not start is not this script's to make.
+        echo "PostgreSQL replica for the tests: none; set MIGRATE_TEST_POSTGRES_REPLICA_URL to a replica of" \
+            "that server to run the replica tests"
+    fi
 fi
 
 if [[ -z "${MIGRATE_TEST_MYSQL_URL:-}" ]]; then

@@ -1,5 +1,6 @@
 #include "dialects/mysql/mysql_dialect.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -49,6 +50,38 @@ std::pair<std::string, std::string> split_table_name(std::string_view table) {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
     }
     return parts.size() == 2 ? std::make_pair(parts[0], parts[1]) : std::make_pair(std::string(), parts[0]);
+}
+
+// Selects the rows of `table` (as the user wrote it) in an information_schema table that names
+// tables by TABLE_SCHEMA and TABLE_NAME; a name without a database is in the connection's.
+struct TableFilter {
+    std::string where;
+    std::vector<Value> params;
+};
+
+TableFilter table_filter(std::string_view table) {
+    auto [schema, name] = split_table_name(table);
+    TableFilter filter;
+    filter.where = fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = ?", schema.empty() ? "DATABASE()" : "?");
+    if (!schema.empty()) {
+        filter.params.emplace_back(schema);
+    }
+    filter.params.emplace_back(name);
+    return filter;
+}
+
+// `column` (an expression over its columns) of `table` in information_schema.TABLES, or nullopt
+// when there is no such table or the value is NULL. InnoDB's figures there are those of its last
+// statistics run (ANALYZE TABLE, or the automatic one once a tenth of the table changed); MySQL 8
+// also caches them for information_schema_stats_expiry (a day by default).
+std::optional<std::int64_t> table_figure(Connection& connection, std::string_view table, std::string_view column) {
+    TableFilter filter = table_filter(table);
+    QueryResult result = connection.query(
+        fmt::format("SELECT {} FROM information_schema.TABLES WHERE {}", column, filter.where), filter.params);
+    if (result.rows.empty() || is_null(result.rows[0][0])) {
+        return std::nullopt;
+    }
+    return value_to_int(result.rows[0][0]);
 }
 
 }  // namespace
@@ -209,24 +242,17 @@ std::string MysqlDialect::key_compare(const std::vector<std::string>& columns, s
 }
 
 std::vector<std::string> MysqlDialect::key_columns(Connection& connection, std::string_view table) const {
-    auto [schema, name] = split_table_name(table);
-    std::string in_schema = schema.empty() ? "DATABASE()" : "?";
-    std::vector<Value> params;
-    if (!schema.empty()) {
-        params.emplace_back(schema);
-    }
-    params.emplace_back(name);
-    QueryResult exists = connection.query(
-        fmt::format("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND TABLE_NAME = ?", in_schema),
-        params);
+    TableFilter filter = table_filter(table);
+    QueryResult exists =
+        connection.query(fmt::format("SELECT 1 FROM information_schema.TABLES WHERE {}", filter.where), filter.params);
     if (exists.rows.empty()) {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
     }
-    QueryResult keys = connection.query(
-        fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = {} "
-                    "AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-                    in_schema),
-        params);
+    QueryResult keys =
+        connection.query(fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE {} "
+                                     "AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+                                     filter.where),
+                         filter.params);
     if (keys.rows.empty()) {
         throw Error(ErrorKind::input,
                     fmt::format("backfill table '{}' has no primary key; a backfill walks a table in primary key order",
@@ -237,6 +263,71 @@ std::vector<std::string> MysqlDialect::key_columns(Connection& connection, std::
         columns.push_back(value_to_string(row[0]));
     }
     return columns;
+}
+
+std::optional<Duration> MysqlDialect::replica_lag(Connection& replica) const {
+    QueryResult status;
+    try {
+        status = replica.query("SHOW REPLICA STATUS", {});
+    } catch (const Error& e) {
+        // A syntax error: MySQL before 8.0.22 and MariaDB before 10.5.1 know only the old name.
+        if (e.code() != "1064") {
+            throw;
+        }
+        status = replica.query("SHOW SLAVE STATUS", {});
+    }
+    if (status.rows.empty()) {
+        Row server = replica.query("SELECT @@hostname, @@port", {}).rows.at(0);
+        throw Error(ErrorKind::usage,
+                    fmt::format("the MySQL server {}:{} is not a replica (SHOW REPLICA STATUS shows no source)",
+                                value_to_string(server[0]), value_to_string(server[1])),
+                    {}, "name a replica of the target database, not the target itself");
+    }
+    // MySQL 8.0.22 renamed the column; MariaDB keeps the old name under either statement.
+    std::size_t column = 0;
+    while (column < status.columns.size() && status.columns[column] != "Seconds_Behind_Source" &&
+           status.columns[column] != "Seconds_Behind_Master") {
+        ++column;
+    }
+    if (column == status.columns.size()) {
+        throw Error(ErrorKind::database, "MySQL: SHOW REPLICA STATUS has no Seconds_Behind_Source column");
+    }
+    // One row per replication channel: the backfill waits for the slowest. NULL: a replication
+    // thread is stopped or not connected.
+    Duration lag{0};
+    for (const Row& row : status.rows) {
+        if (is_null(row[column])) {
+            return std::nullopt;
+        }
+        lag = std::max(lag, Duration(value_to_int(row[column]) * 1000));
+    }
+    return lag;
+}
+
+std::optional<std::int64_t> MysqlDialect::server_load(Connection& connection) const {
+    // Threads_running counts the session that asks.
+    QueryResult result = connection.query("SHOW GLOBAL STATUS LIKE 'Threads_running'", {});
+    if (result.rows.empty()) {
+        return std::nullopt;
+    }
+    return std::max<std::int64_t>(0, value_to_int(result.rows[0].at(1)) - 1);
+}
+
+std::optional<std::int64_t> MysqlDialect::table_size(Connection& connection, std::string_view table) const {
+    return table_figure(connection, table, "DATA_LENGTH + INDEX_LENGTH");
+}
+
+std::optional<std::int64_t> MysqlDialect::estimated_rows(Connection& connection, std::string_view table) const {
+    return table_figure(connection, table, "TABLE_ROWS");
+}
+
+bool MysqlDialect::connection_lost(const Error& error) const {
+    // Client errors: cannot connect through the socket (2002) or TCP (2003), the server has gone
+    // away (2006), lost during a query (2013, 2055). Server errors: connection killed (MariaDB's
+    // 1927), shutting down (1053), disconnected for inactivity (MySQL's 4031). After KILL
+    // CONNECTION, MariaDB 10.11 through this connector reports 2013, then 2006.
+    static constexpr std::string_view lost[] = {"2002", "2003", "2006", "2013", "2055", "1927", "1053", "4031"};
+    return std::ranges::find(lost, error.code()) != std::end(lost);
 }
 
 }  // namespace migrate

@@ -1,6 +1,7 @@
 // The MySQL / MariaDB back-end (mysql:// and mariadb:// URLs). DDL commits implicitly there, so
 // every DDL statement is a step of its own, recorded as soon as it succeeds; ALTERs run online
-// (INSTANT, else INPLACE without locks) or are refused; the runner lock is GET_LOCK.
+// (INSTANT, else INPLACE without locks) or are refused; the runner lock is GET_LOCK. The backfill's
+// probes read SHOW REPLICA STATUS, Threads_running and InnoDB's table statistics.
 #pragma once
 
 #include "dialects/dialect.hpp"
@@ -31,6 +32,12 @@ class MysqlDialect final : public Dialect {
     std::string key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
                             std::vector<Value>& params) const override;
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
+
+    std::optional<Duration> replica_lag(Connection& replica) const override;
+    std::optional<std::int64_t> server_load(Connection& connection) const override;
+    std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const override;
+    std::optional<std::int64_t> estimated_rows(Connection& connection, std::string_view table) const override;
+    bool connection_lost(const Error& error) const override;
 
   private:
     DialectOptions m_options;

@@ -49,19 +49,60 @@ Error translate(const pqxx::sql_error& e) {
     return Error(ErrorKind::database, message, state);
 }
 
-Error translate_broken(const pqxx::broken_connection& e) {
-    return Error(ErrorKind::database,
-                 fmt::format("PostgreSQL: the connection was lost: {}", redact_secrets(server_message(e.what()))));
+// Keeps server notices ("... does not exist, skipping") off the user's terminal, and remembers
+// the FATAL message of a server that ends the session while it is idle (pg_terminate_backend, a
+// shutdown): libpq hands it over as a notice, and libpqxx 6 reports the loss without it.
+class SessionNotices final : public pqxx::errorhandler {
+  public:
+    explicit SessionNotices(pqxx::connection_base& connection) : pqxx::errorhandler(connection) {}
+
+    bool operator()(const char message[]) noexcept override {
+        if (std::string_view(message).starts_with("FATAL:")) {
+            try {
+                m_fatal = server_message(message);
+            } catch (...) {
+                // Out of memory: the loss is reported without the reason.
+            }
+        }
+        return false;
+    }
+
+    const std::string& fatal() const { return m_fatal; }
+
+  private:
+    std::string m_fatal;
+};
+
+// connection_failure: libpqxx 6 reports a session the server ended as a broken_connection
+// without the server's SQLSTATE (57P01 for pg_terminate_backend), so the code is given here.
+Error translate_broken(const pqxx::broken_connection& e, const SessionNotices& notices) {
+    std::string reason = notices.fatal().empty() ? server_message(e.what()) : notices.fatal();
+    return Error(ErrorKind::database, fmt::format("PostgreSQL: the connection was lost: {}", redact_secrets(reason)),
+                 "08006");
+}
+
+// A connection attempt that failed: 57P03 when the server said it is starting up or shutting
+// down, 08001 when no server answered at all (refused, unreachable, closed before the startup
+// finished), none when a server refused the login (password, missing database, too many
+// connections) and trying again would not help. libpqxx 6 passes only libpq's message.
+std::string connect_failure_code(const std::string& message) {
+    if (message.find("FATAL:") == std::string::npos) {
+        return "08001";
+    }
+    if (message.find("the database system is") != std::string::npos) {
+        return "57P03";
+    }
+    return {};
 }
 
 template <typename Work>
-auto translated(Work&& work) -> decltype(work()) {
+auto translated(const SessionNotices& notices, Work&& work) -> decltype(work()) {
     try {
         return work();
     } catch (const pqxx::sql_error& e) {
         throw translate(e);
     } catch (const pqxx::broken_connection& e) {
-        throw translate_broken(e);
+        throw translate_broken(e, notices);
     } catch (const pqxx::failure& e) {
         throw Error(ErrorKind::database, fmt::format("PostgreSQL: {}", redact_secrets(server_message(e.what()))));
     }
@@ -73,6 +114,12 @@ std::string milliseconds(Duration duration) {
 
 // Parameters go to libpq as text, NULL as a null pointer; the server infers their types.
 pqxx::result run(pqxx::connection& connection, std::string_view sql, const std::vector<Value>& params) {
+    // Once broken, a libpqxx 6 connection opens a new session at its next use, silently, without
+    // this one's settings (lock_timeout, read-only) or its advisory locks (the runner lock): the
+    // caller must see the loss and connect again itself.
+    if (!connection.is_open()) {
+        throw pqxx::broken_connection("an earlier statement found the session gone; a new connection is needed");
+    }
     std::vector<std::string> texts;
     texts.reserve(params.size());
     for (const Value& value : params) {
@@ -92,10 +139,9 @@ pqxx::result run(pqxx::connection& connection, std::string_view sql, const std::
 }  // namespace
 
 struct PostgresConnection::Session {
-    explicit Session(const std::string& url) : connection(url), quiet(connection) {}
+    explicit Session(const std::string& url) : connection(url), notices(connection) {}
     pqxx::connection connection;
-    // Keeps server notices ("... does not exist, skipping") off the user's terminal.
-    pqxx::quiet_errorhandler quiet;
+    SessionNotices notices;
 };
 
 PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOptions& options)
@@ -104,22 +150,24 @@ PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOpti
         m_session = std::make_unique<Session>(url.text);
     } catch (const pqxx::broken_connection& e) {
         throw Error(ErrorKind::database,
-                    fmt::format("cannot connect to {}: {}", url.redacted(), redact_secrets(server_message(e.what()))));
+                    fmt::format("cannot connect to {}: {}", url.redacted(), redact_secrets(server_message(e.what()))),
+                    connect_failure_code(e.what()));
     }
     std::string setup = fmt::format(
-        "SET application_name = 'migrate'; SET client_min_messages = warning; SET lock_timeout = {}; "
+        "SET application_name = {}; SET client_min_messages = warning; SET lock_timeout = {}; "
         "SET statement_timeout = {};",
-        milliseconds(options.lock_timeout), milliseconds(options.statement_timeout));
+        m_session->connection.quote(options.application_name), milliseconds(options.lock_timeout),
+        milliseconds(options.statement_timeout));
     if (options.read_only) {
         setup += " SET default_transaction_read_only = on;";
     }
-    translated([&] { return run(m_session->connection, setup, {}); });
+    translated(m_session->notices, [&] { return run(m_session->connection, setup, {}); });
 }
 
 PostgresConnection::~PostgresConnection() = default;
 
 void PostgresConnection::execute_script(std::string_view sql) {
-    translated([&] {
+    translated(m_session->notices, [&] {
         if (m_in_transaction) {
             run(m_session->connection, sql, {});
             return;
@@ -157,12 +205,13 @@ void PostgresConnection::execute_script(std::string_view sql) {
 }
 
 std::int64_t PostgresConnection::execute(std::string_view sql, const std::vector<Value>& params) {
-    return translated(
-        [&] { return static_cast<std::int64_t>(run(m_session->connection, sql, params).affected_rows()); });
+    return translated(m_session->notices, [&] {
+        return static_cast<std::int64_t>(run(m_session->connection, sql, params).affected_rows());
+    });
 }
 
 QueryResult PostgresConnection::query(std::string_view sql, const std::vector<Value>& params) {
-    return translated([&] {
+    return translated(m_session->notices, [&] {
         pqxx::result result = run(m_session->connection, sql, params);
         QueryResult out;
         for (pqxx::row::size_type c = 0; c < result.columns(); ++c) {
@@ -198,13 +247,13 @@ QueryResult PostgresConnection::query(std::string_view sql, const std::vector<Va
 }
 
 void PostgresConnection::begin() {
-    translated([&] { return run(m_session->connection, "BEGIN", {}); });
+    translated(m_session->notices, [&] { return run(m_session->connection, "BEGIN", {}); });
     m_in_transaction = true;
 }
 
 void PostgresConnection::commit() {
     m_in_transaction = false;
-    translated([&] { return run(m_session->connection, "COMMIT", {}); });
+    translated(m_session->notices, [&] { return run(m_session->connection, "COMMIT", {}); });
 }
 
 void PostgresConnection::rollback() noexcept {

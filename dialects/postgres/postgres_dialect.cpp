@@ -182,4 +182,82 @@ std::vector<std::string> PostgresDialect::key_columns(Connection& connection, st
     return columns;
 }
 
+std::optional<Duration> PostgresDialect::replica_lag(Connection& replica) const {
+    // Once everything received is replayed, the replica is caught up, however long ago the primary
+    // last committed. Until then the lag is the age of the last transaction replayed, which keeps
+    // growing while replay waits (paused, or held back by a conflicting query on the replica):
+    // clock_timestamp(), as now() stands still inside a transaction. A WAL receiver that streamed
+    // once and is gone means replication stopped, and the primary may be anywhere ahead.
+    QueryResult result = replica.query(
+        "SELECT pg_is_in_recovery()::int, "
+        "(pg_last_wal_receive_lsn() IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_stat_wal_receiver))::int, "
+        "coalesce(pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn(), false)::int, "
+        "(greatest(extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0) * 1000)::bigint, "
+        "coalesce(host(inet_server_addr()) || ':' || inet_server_port(), 'the local socket')",
+        {});
+    const Row& row = result.rows.at(0);
+    if (value_to_int(row[0]) == 0) {
+        throw Error(ErrorKind::usage,
+                    fmt::format("the PostgreSQL server at {} is not a replica (pg_is_in_recovery() is false)",
+                                value_to_string(row[4])),
+                    {}, "name a hot standby that replicates the target database, not the target itself");
+    }
+    if (value_to_int(row[1]) == 1) {
+        return std::nullopt;
+    }
+    if (value_to_int(row[2]) == 1) {
+        return Duration(0);
+    }
+    if (is_null(row[3])) {
+        return std::nullopt;
+    }
+    return Duration(value_to_int(row[3]));
+}
+
+std::optional<std::int64_t> PostgresDialect::server_load(Connection& connection) const {
+    // Other roles' sessions show their state only to members of pg_read_all_stats (pg_monitor);
+    // without it, the count covers the sessions of the role migrate connects as.
+    QueryResult result = connection.query(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' "
+        "AND pid <> pg_backend_pid()",
+        {});
+    return value_to_int(result.rows.at(0).at(0));
+}
+
+std::optional<std::int64_t> PostgresDialect::table_size(Connection& connection, std::string_view table) const {
+    QueryResult result = connection.query("SELECT pg_total_relation_size(to_regclass($1))", {std::string(table)});
+    if (result.rows.empty() || is_null(result.rows[0][0])) {
+        return std::nullopt;
+    }
+    return value_to_int(result.rows[0][0]);
+}
+
+std::optional<std::int64_t> PostgresDialect::estimated_rows(Connection& connection, std::string_view table) const {
+    // reltuples is -1 until the table's first VACUUM or ANALYZE.
+    QueryResult result = connection.query(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1) AND reltuples >= 0", {std::string(table)});
+    if (result.rows.empty() || is_null(result.rows[0][0])) {
+        return std::nullopt;
+    }
+    return value_to_int(result.rows[0][0]);
+}
+
+void PostgresDialect::vacuum_table(Connection& connection, std::string_view table) const {
+    // The name as the server resolves and quotes it: the user's spelling goes into no SQL text.
+    QueryResult resolved = connection.query("SELECT to_regclass($1)::text", {std::string(table)});
+    if (resolved.rows.empty() || is_null(resolved.rows[0][0])) {
+        throw Error(ErrorKind::input, fmt::format("table '{}' does not exist, so it cannot be vacuumed", table));
+    }
+    // On its own, outside a transaction: VACUUM refuses to run in one.
+    connection.execute(fmt::format("VACUUM {}", value_to_string(resolved.rows[0][0])));
+}
+
+bool PostgresDialect::connection_lost(const Error& error) const {
+    // Class 08 (connection exceptions; the connection's own code for a broken session), and the
+    // server ending sessions: pg_terminate_backend or a fast shutdown (57P01), a crash of another
+    // backend (57P02), a server starting up or shutting down (57P03).
+    const std::string& code = error.code();
+    return code.starts_with("08") || code == "57P01" || code == "57P02" || code == "57P03";
+}
+
 }  // namespace migrate

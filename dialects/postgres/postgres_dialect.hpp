@@ -1,7 +1,8 @@
 // The PostgreSQL back-end (postgres:// and postgresql:// URLs, libpq's environment variables for
 // whatever the URL leaves out). State lives in its own schema; DDL that PostgreSQL refuses in a
 // transaction block (CREATE INDEX CONCURRENTLY and its kind) is detected so the engine runs it
-// on its own; the runner lock is a session advisory lock.
+// on its own; the runner lock is a session advisory lock. The backfill's probes read the
+// recovery functions of a replica, pg_stat_activity and the planner's statistics.
 #pragma once
 
 #include <fmt/format.h>
@@ -32,6 +33,14 @@ class PostgresDialect final : public Dialect {
     std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,
                                              bool may_have_run) const override;
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
+
+    std::optional<Duration> replica_lag(Connection& replica) const override;
+    std::optional<std::int64_t> server_load(Connection& connection) const override;
+    std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const override;
+    std::optional<std::int64_t> estimated_rows(Connection& connection, std::string_view table) const override;
+    bool can_vacuum() const override { return true; }
+    void vacuum_table(Connection& connection, std::string_view table) const override;
+    bool connection_lost(const Error& error) const override;
 
     // The advisory lock key of a state schema: runners of one schema exclude each other, and
     // two schemas in one database (two apps) do not.

@@ -57,6 +57,22 @@ bool is_word_statement(const Statement& statement, std::initializer_list<const c
     return false;
 }
 
+// `schema.table`, "table" or table as the user wrote it, as (schema, table); "main" when it names
+// no schema.
+std::pair<std::string, std::string> split_table_name(std::string_view table) {
+    LexResult lexed = tokenize(table);
+    std::vector<std::string> parts;
+    for (const Token& token : lexed.tokens) {
+        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
+            parts.push_back(token.identifier());
+        }
+    }
+    if (lexed.error || parts.empty() || parts.size() > 2) {
+        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
+    }
+    return {parts.size() == 2 ? parts[0] : "main", parts.back()};
+}
+
 }  // namespace
 
 fs::path SqliteDialect::file_path(const DatabaseUrl& url) {
@@ -156,19 +172,8 @@ SqlTraits SqliteDialect::classify(std::string_view sql) const {
 }
 
 std::vector<std::string> SqliteDialect::key_columns(Connection& connection, std::string_view table) const {
-    LexResult lexed = tokenize(table);
-    std::vector<std::string> parts;
-    for (const Token& token : lexed.tokens) {
-        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
-            parts.push_back(token.identifier());
-        }
-    }
-    if (lexed.error || parts.empty() || parts.size() > 2) {
-        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
-    }
-    std::string schema = parts.size() == 2 ? parts[0] : "main";
-    QueryResult info =
-        connection.query("SELECT name, pk FROM pragma_table_info(?, ?) ORDER BY pk", {parts.back(), schema});
+    auto [schema, name] = split_table_name(table);
+    QueryResult info = connection.query("SELECT name, pk FROM pragma_table_info(?, ?) ORDER BY pk", {name, schema});
     if (info.rows.empty()) {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
     }
@@ -183,6 +188,42 @@ std::vector<std::string> SqliteDialect::key_columns(Connection& connection, std:
         keys.emplace_back("rowid");
     }
     return keys;
+}
+
+std::optional<std::int64_t> SqliteDialect::table_size(Connection& connection, std::string_view table) const {
+    // The dbstat table exists only in builds with SQLITE_ENABLE_DBSTAT_VTAB (Debian's has it).
+    QueryResult dbstat = connection.query("SELECT sqlite_compileoption_used('ENABLE_DBSTAT_VTAB')", {});
+    if (value_to_int(dbstat.rows.at(0).at(0)) == 0) {
+        return std::nullopt;
+    }
+    // The pages of the table's b-tree and of its indexes (a WITHOUT ROWID table is one b-tree
+    // named after the table); the aggregate form reads one row per b-tree.
+    auto [schema, name] = split_table_name(table);
+    QueryResult result = connection.query(
+        fmt::format("SELECT sum(pgsize) FROM dbstat(?, 1) WHERE name IN (SELECT name FROM {}.sqlite_master "
+                    "WHERE type IN ('table', 'index') AND tbl_name = ? COLLATE NOCASE)",
+                    quote_identifier(schema)),
+        {schema, name});
+    if (result.rows.empty() || is_null(result.rows[0][0])) {
+        return std::nullopt;
+    }
+    return value_to_int(result.rows[0][0]);
+}
+
+std::optional<std::int64_t> SqliteDialect::estimated_rows(Connection& connection, std::string_view table) const {
+    // SQLite keeps no row count; counting reads the smallest index, fast enough for a progress
+    // report once per run.
+    auto [schema, name] = split_table_name(table);
+    QueryResult found = connection.query(
+        fmt::format("SELECT name FROM {}.sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE",
+                    quote_identifier(schema)),
+        {name});
+    if (found.rows.empty()) {
+        return std::nullopt;
+    }
+    QueryResult count = connection.query(
+        fmt::format("SELECT COUNT(*) FROM {}.{}", quote_identifier(schema), quote_identifier(name)), {});
+    return value_to_int(count.rows.at(0).at(0));
 }
 
 }  // namespace migrate

@@ -28,6 +28,9 @@ class SqliteDialect final : public Dialect {
     std::vector<std::string> clean_up_before(Connection&, std::string_view, bool) const override { return {}; }
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
 
+    std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const override;
+    std::optional<std::int64_t> estimated_rows(Connection& connection, std::string_view table) const override;
+
     // The file a sqlite: URL names: "sqlite:app.db" and "sqlite://app.db" -> app.db,
     // "sqlite:///tmp/app.db" -> /tmp/app.db. Throws Error(usage) when no path is given.
     static std::filesystem::path file_path(const DatabaseUrl& url);

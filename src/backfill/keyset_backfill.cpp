@@ -1,29 +1,214 @@
 #include "backfill/keyset_backfill.hpp"
 
+#include <algorithm>
+#include <random>
+
 #include <fmt/format.h>
 
 #include "support/error.hpp"
+#include "support/stop_signal.hpp"
 
 namespace migrate {
 
-KeysetBackfill::KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store,
-                               const Migration& migration, int step_index, BackfillSpec spec, BackfillOptions options)
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Duration since(Clock::time_point start) {
+    return std::chrono::duration_cast<Duration>(Clock::now() - start);
+}
+
+double per_second(std::int64_t count, Duration elapsed) {
+    return elapsed.count() > 0 ? count * 1000.0 / static_cast<double>(elapsed.count()) : 0.0;
+}
+
+// How often the runner lock's connection is checked while a long backfill runs on another.
+constexpr Duration lock_check_interval{5000};
+// How often a backfill that waits for a throttle refreshes its state row, so `backfill status`
+// from another host can tell a waiting run from a dead one.
+constexpr Duration waiting_heartbeat{2000};
+
+}  // namespace
+
+std::int64_t count_remaining(Connection& connection, const BackfillSpec& spec) {
+    QueryResult result = connection.query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", spec.table, spec.where));
+    return value_to_int(result.rows.at(0).at(0));
+}
+
+KeysetBackfill::KeysetBackfill(const Dialect& dialect, ConnectionSource connect, const Migration& migration,
+                               int step_index, BackfillSpec spec, BackfillOptions options)
     : m_dialect(dialect),
-      m_connection(connection),
-      m_store(store),
+      m_connect(std::move(connect)),
       m_migration(migration),
       m_step_index(step_index),
       m_step(std::move(spec)),
-      m_options(options) {
-    if (m_options.batch_size < 1) {
-        throw Error(ErrorKind::usage, fmt::format("batch size must be at least 1, not {}", m_options.batch_size));
+      m_options(std::move(options)),
+      m_sizer([&] {
+          BatchSizing sizing = m_options.batch;
+          // A batch is written at once: under a rate limit, one of the adaptive maximum would be
+          // a burst followed by a long sleep, so the maximum is one batch-time's worth of rows.
+          if (m_options.max_rows_per_second > 0 && sizing.fixed == 0) {
+              auto per_batch = m_options.max_rows_per_second * sizing.target.count() / 1000;
+              sizing.max = static_cast<int>(std::clamp<std::int64_t>(per_batch, sizing.min, sizing.max));
+          }
+          return BatchSizer(sizing);
+      }()) {
+    if (m_options.vacuum_every < 0 || (m_options.vacuum_every > 0 && !m_dialect.can_vacuum())) {
+        throw Error(ErrorKind::usage,
+                    fmt::format("--vacuum-every is for PostgreSQL; {} has no VACUUM to run", m_dialect.name()));
     }
-    for (const std::string& column : dialect.key_columns(connection, m_step.table)) {
-        m_keys.push_back(dialect.quote_identifier(column));
+    if (m_options.sleep_ratio < 0 || m_options.max_rows_per_second < 0) {
+        throw Error(ErrorKind::usage, "--sleep-ratio and --max-rows-per-second cannot be negative");
     }
-    for (std::size_t i = 0; i < m_keys.size(); ++i) {
-        m_key_list += (i ? ", " : "") + m_keys[i];
+}
+
+void KeysetBackfill::connect() {
+    m_work = m_connect();
+    m_store = std::make_unique<StateStore>(m_dialect, *m_work);
+    if (m_keys.empty()) {
+        for (const std::string& column : m_dialect.key_columns(*m_work, m_step.table)) {
+            m_keys.push_back(m_dialect.quote_identifier(column));
+        }
+        for (std::size_t i = 0; i < m_keys.size(); ++i) {
+            m_key_list += (i ? ", " : "") + m_keys[i];
+        }
     }
+    // What was saved is the truth: a batch whose commit the old connection never confirmed may
+    // have committed after all.
+    if (auto saved = m_store->backfill_progress(m_migration, m_step_index)) {
+        BackfillProgress live = m_progress;
+        m_progress = *saved;
+        m_progress.estimated_rows = live.estimated_rows ? live.estimated_rows : saved->estimated_rows;
+        m_progress.runner = m_options.runner;
+    }
+}
+
+template <typename Work>
+auto KeysetBackfill::resilient(const BackfillListener& listener, Work&& work) -> decltype(work()) {
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    for (int attempt = 1;; ++attempt) {
+        try {
+            if (!m_work) {
+                connect();
+            }
+            return work();
+        } catch (const Error& e) {
+            bool lost = m_dialect.connection_lost(e);
+            if (!lost && !e.transient()) {
+                throw;
+            }
+            if (attempt > m_options.retry.retries) {
+                throw retries_exhausted(m_options.retry, e);
+            }
+            if (lost) {
+                m_store.reset();
+                m_work.reset();
+            }
+            Duration delay = retry_delay(m_options.retry, attempt, random);
+            BackfillEvent retrying = event(BackfillEvent::Kind::retrying);
+            retrying.message = fmt::format(
+                "{}{}; {} {}/{} in {}", e.what(), e.code().empty() ? "" : " (" + e.code() + ")",
+                lost ? "reconnecting, try" : "retry", attempt, m_options.retry.retries, format_duration(delay));
+            retrying.waited = delay;
+            retrying.error_code = e.code();
+            listener(retrying);
+            if (!sleep_unless_stopped(delay)) {
+                stop(stop_requested());
+            }
+        }
+    }
+}
+
+BackfillEvent KeysetBackfill::event(BackfillEvent::Kind kind) const {
+    BackfillEvent out;
+    out.kind = kind;
+    out.progress = m_progress;
+    out.batch_rows = m_sizer.size();
+    out.elapsed = since(m_started);
+    out.rows_per_second = per_second(m_updated_this_run, out.elapsed - m_throttled);
+    out.keys_per_second = per_second(m_scanned_this_run, out.elapsed - m_throttled);
+    out.throttle = m_pacing;
+    return out;
+}
+
+void KeysetBackfill::save_live(const std::string& state, const std::string& throttle) {
+    m_progress.run_state = state;
+    m_progress.throttle = throttle;
+    m_work->begin();
+    try {
+        m_store->save_backfill(m_progress);
+        m_work->commit();
+    } catch (...) {
+        m_work->rollback();
+        throw;
+    }
+}
+
+void KeysetBackfill::stop(int signal) {
+    try {
+        if (m_work) {
+            save_live("stopped", fmt::format("stopped by {}", signal_name(signal)));
+        }
+    } catch (const Error&) {
+        // The cursor of the last batch is saved either way; only the state label is stale.
+    }
+    throw Error(ErrorKind::interrupted,
+                fmt::format("backfill of {} ({}) stopped by {} after {} batches ({} rows updated in all); the cursor "
+                            "is saved and the next 'migrate apply' resumes from it",
+                            m_step.table, m_migration.label(), signal_name(signal), m_progress.batches,
+                            m_progress.rows_updated),
+                signal_name(signal));
+}
+
+std::string KeysetBackfill::holding_throttle() {
+    m_last_throttle_check = Clock::now();
+    for (const auto& throttle : m_throttles) {
+        if (std::string reason = throttle->check(*m_work); !reason.empty()) {
+            return reason;
+        }
+    }
+    return {};
+}
+
+void KeysetBackfill::wait_for_throttles(const BackfillListener& listener) {
+    if (Clock::now() - m_last_throttle_check < m_options.throttle_interval) {
+        return;
+    }
+    std::string reason = resilient(listener, [&] { return holding_throttle(); });
+    if (reason.empty()) {
+        return;
+    }
+    auto started = Clock::now();
+    auto saved = Clock::now();
+    resilient(listener, [&] { save_live("waiting", reason); });
+    BackfillEvent waiting = event(BackfillEvent::Kind::waiting);
+    waiting.throttle = reason;
+    listener(waiting);
+    while (true) {
+        if (!sleep_unless_stopped(m_options.throttle_interval)) {
+            stop(stop_requested());
+        }
+        std::string now_holding = resilient(listener, [&] { return holding_throttle(); });
+        if (now_holding.empty()) {
+            break;
+        }
+        if (now_holding != reason || Clock::now() - saved >= waiting_heartbeat) {
+            saved = Clock::now();
+            resilient(listener, [&] { save_live("waiting", now_holding); });
+        }
+        if (now_holding != reason) {
+            reason = now_holding;
+            waiting = event(BackfillEvent::Kind::waiting);
+            waiting.throttle = reason;
+            waiting.waited = since(started);
+            listener(waiting);
+        }
+    }
+    m_throttled += since(started);
+    BackfillEvent going = event(BackfillEvent::Kind::going);
+    going.waited = since(started);
+    going.message = reason;
+    listener(going);
 }
 
 std::string KeysetBackfill::key_after(const Row& last_key, std::vector<Value>& params) const {
@@ -33,7 +218,7 @@ std::string KeysetBackfill::key_after(const Row& last_key, std::vector<Value>& p
     return m_dialect.key_compare(m_keys, ">", last_key, params);
 }
 
-Row KeysetBackfill::next_upper_key(const Row& last_key) {
+Row KeysetBackfill::next_upper_key(const Row& last_key, int batch_size, int& keys) {
     std::vector<Value> params;
     std::string after = key_after(last_key, params);
     std::string descending;
@@ -42,98 +227,212 @@ Row KeysetBackfill::next_upper_key(const Row& last_key) {
     }
     // The batch's last key is the batch_size-th key after the cursor, or the table's last key
     // when fewer remain.
-    QueryResult nth =
-        m_connection.query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}", m_key_list,
-                                       m_step.table, after, m_key_list, m_options.batch_size - 1),
-                           params);
+    QueryResult nth = m_work->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}", m_key_list,
+                                                m_step.table, after, m_key_list, batch_size - 1),
+                                    params);
+    keys = batch_size;
     if (!nth.rows.empty()) {
         return nth.rows.front();
     }
-    QueryResult last = m_connection.query(
-        fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1", m_key_list, m_step.table, after, descending),
-        params);
-    return last.rows.empty() ? Row{} : last.rows.front();
+    // The pass's last batch: fewer than batch_size keys, counted so that the keys walked add up.
+    std::vector<Value> last_params;
+    std::string counted = key_after(last_key, last_params);
+    std::string last_after = key_after(last_key, last_params);
+    QueryResult last =
+        m_work->query(fmt::format("SELECT {}, (SELECT COUNT(*) FROM {} WHERE {}) FROM {} WHERE {} ORDER "
+                                  "BY {} LIMIT 1",
+                                  m_key_list, m_step.table, counted, m_step.table, last_after, descending),
+                      last_params);
+    if (last.rows.empty()) {
+        return Row{};
+    }
+    Row upper = last.rows.front();
+    keys = static_cast<int>(value_to_int(upper.back()));
+    upper.pop_back();
+    return upper;
 }
 
-std::int64_t KeysetBackfill::remaining() {
-    QueryResult result =
-        m_connection.query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", m_step.table, m_step.where));
-    return value_to_int(result.rows.at(0).at(0));
+KeysetBackfill::Batch KeysetBackfill::run_batch() {
+    Batch batch;
+    Row upper = next_upper_key(m_progress.last_key, m_sizer.size(), batch.rows);
+    if (upper.empty()) {
+        batch.end_of_pass = true;
+        return batch;
+    }
+    std::vector<Value> params;
+    std::string after = key_after(m_progress.last_key, params);
+    std::string up_to = m_dialect.key_compare(m_keys, "<=", upper, params);
+    std::string sql =
+        fmt::format("UPDATE {} SET {} WHERE {} AND {} AND ({})", m_step.table, m_step.set, after, up_to, m_step.where);
+    auto started = Clock::now();
+    BackfillProgress next = m_progress;
+    m_work->begin();
+    try {
+        batch.updated = m_work->execute(sql, params);
+        next.last_key = upper;
+        next.rows_updated += batch.updated;
+        ++next.batches;
+        next.rows_scanned += batch.rows;
+        next.batch_size = batch.rows;
+        next.rows_per_second =
+            static_cast<std::int64_t>(per_second(m_updated_this_run + batch.updated, since(m_started) - m_throttled));
+        next.run_state = "running";
+        next.throttle = m_pacing;
+        m_store->save_backfill(next);
+        m_work->commit();
+    } catch (...) {
+        m_work->rollback();
+        throw;
+    }
+    batch.took = since(started);
+    m_progress = next;
+    return batch;
 }
 
-BackfillProgress KeysetBackfill::run(const BatchObserver& observer, const RetryObserver& on_retry) {
-    BackfillProgress progress;
-    if (auto saved = m_store.backfill_progress(m_migration, m_step_index)) {
-        progress = *saved;
-    } else {
-        progress.migration_id = m_migration.id;
-        progress.step = m_step_index;
-        progress.table = m_step.table;
-        progress.passes = 1;
-        m_connection.begin();
-        try {
-            m_store.save_backfill(progress);
-            m_connection.commit();
-        } catch (...) {
-            m_connection.rollback();
-            throw;
-        }
+bool KeysetBackfill::start_next_pass_or_finish() {
+    std::int64_t left = count_remaining(*m_work, m_step);
+    if (left == 0) {
+        return false;
     }
-    if (progress.completed) {
-        return progress;
+    if (m_progress.passes >= m_options.max_passes) {
+        throw Error(ErrorKind::state,
+                    fmt::format("backfill of {} ({}) walked the table {} times and {} rows still match `where {}`",
+                                m_step.table, m_migration.label(), m_progress.passes, left, m_step.where),
+                    {}, "make sure `set` makes `where` false for every row it updates");
     }
-    while (true) {
-        // Reads wait on locks too (an application's LOCK TABLE, another deploy's DDL).
-        Row upper = with_retries(m_options.retry, on_retry, [&] { return next_upper_key(progress.last_key); });
-        if (upper.empty()) {
-            std::int64_t left = with_retries(m_options.retry, on_retry, [&] { return remaining(); });
-            if (left == 0) {
-                return progress;
-            }
-            if (progress.passes >= m_options.max_passes) {
-                throw Error(ErrorKind::state,
-                            fmt::format("backfill of {} ({}) walked the table {} times and {} rows still match "
-                                        "`where {}`",
-                                        m_step.table, m_migration.label(), progress.passes, left, m_step.where),
-                            {}, "make sure `set` makes `where` false for every row it updates");
-            }
-            // Rows behind the cursor changed since this pass started: walk again from the start.
-            m_connection.begin();
-            try {
-                progress.last_key.clear();
-                ++progress.passes;
-                m_store.save_backfill(progress);
-                m_connection.commit();
-            } catch (...) {
-                m_connection.rollback();
-                throw;
-            }
-            continue;
+    // Rows behind the cursor changed since this pass started: walk again from the start.
+    BackfillProgress next = m_progress;
+    next.last_key.clear();
+    next.rows_scanned = 0;
+    ++next.passes;
+    m_work->begin();
+    try {
+        m_store->save_backfill(next);
+        m_work->commit();
+    } catch (...) {
+        m_work->rollback();
+        throw;
+    }
+    m_progress = next;
+    return true;
+}
+
+BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std::function<void()>& still_locked) {
+    m_started = Clock::now();
+    m_progress.migration_id = m_migration.id;
+    m_progress.step = m_step_index;
+    m_progress.table = m_step.table;
+    m_progress.passes = 1;
+    m_progress.runner = m_options.runner;
+    BackfillEvent started;
+    resilient(listener, [&] {
+        if (!m_store->backfill_progress(m_migration, m_step_index)) {
+            save_live("running", {});
         }
-        std::vector<Value> params;
-        std::string after = key_after(progress.last_key, params);
-        std::string up_to = m_dialect.key_compare(m_keys, "<=", upper, params);
-        std::string sql = fmt::format("UPDATE {} SET {} WHERE {} AND {} AND ({})", m_step.table, m_step.set, after,
-                                      up_to, m_step.where);
-        // A batch that meets a lock is rolled back whole, cursor included, and tried again.
-        progress = with_retries(m_options.retry, on_retry, [&] {
-            BackfillProgress next = progress;
-            m_connection.begin();
-            try {
-                next.rows_updated += m_connection.execute(sql, params);
-                next.last_key = upper;
-                ++next.batches;
-                m_store.save_backfill(next);
-                m_connection.commit();
-            } catch (...) {
-                m_connection.rollback();
-                throw;
-            }
-            return next;
+    });
+    if (m_progress.completed) {
+        return m_progress;
+    }
+    try {
+        m_throttles.push_back(make_pause_request_throttle(m_dialect, m_migration.id));
+        if (!m_options.pause_file.empty()) {
+            m_throttles.push_back(make_pause_file_throttle(m_options.pause_file));
+        }
+        ConnectOptions replica_options;
+        replica_options.read_only = true;
+        replica_options.application_name = "migrate replica check";
+        for (const DatabaseUrl& replica : m_options.replicas) {
+            m_throttles.push_back(
+                make_replica_lag_throttle(m_dialect, replica, m_options.max_replica_lag, replica_options));
+        }
+        if (m_options.max_load || m_options.critical_load) {
+            m_throttles.push_back(make_load_throttle(m_dialect, m_options.max_load, m_options.critical_load));
+        }
+        std::optional<std::int64_t> size_before;
+        resilient(listener, [&] {
+            size_before = m_dialect.table_size(*m_work, m_step.table);
+            m_progress.estimated_rows = m_dialect.estimated_rows(*m_work, m_step.table).value_or(0);
+            save_live("running", {});
         });
-        if (observer) {
-            observer(progress);
+        started = event(BackfillEvent::Kind::started);
+        started.size_before = size_before;
+        listener(started);
+
+        auto lock_checked = Clock::now();
+        int batches_this_run = 0;
+        while (true) {
+            if (int signal = stop_requested()) {
+                stop(signal);
+            }
+            if (still_locked && since(lock_checked) >= lock_check_interval) {
+                still_locked();
+                lock_checked = Clock::now();
+            }
+            wait_for_throttles(listener);
+            Batch batch = resilient(listener, [&] { return run_batch(); });
+            if (batch.end_of_pass) {
+                if (resilient(listener, [&] { return start_next_pass_or_finish(); })) {
+                    continue;
+                }
+                break;
+            }
+            ++batches_this_run;
+            m_updated_this_run += batch.updated;
+            m_scanned_this_run += batch.rows;
+            m_sizer.record(batch.rows, batch.took);
+
+            Duration pause{0};
+            m_pacing.clear();
+            if (m_options.max_rows_per_second > 0 && batch.updated > 0) {
+                Duration needed{batch.updated * 1000 / m_options.max_rows_per_second};
+                if (needed > batch.took) {
+                    pause = needed - batch.took;
+                    m_pacing = fmt::format("--max-rows-per-second {}", m_options.max_rows_per_second);
+                }
+            }
+            if (m_options.sleep_ratio > 0) {
+                Duration ratio{static_cast<Duration::rep>(batch.took.count() * m_options.sleep_ratio)};
+                if (ratio > pause) {
+                    pause = ratio;
+                    m_pacing = fmt::format("--sleep-ratio {}", m_options.sleep_ratio);
+                }
+            }
+            BackfillEvent done = event(BackfillEvent::Kind::batch);
+            done.batch_rows = batch.rows;
+            done.batch_updated = batch.updated;
+            done.batch_took = batch.took;
+            done.waited = pause;
+            listener(done);
+
+            if (m_options.vacuum_every > 0 && batches_this_run % m_options.vacuum_every == 0) {
+                auto vacuum_started = Clock::now();
+                resilient(listener, [&] { m_dialect.vacuum_table(*m_work, m_step.table); });
+                BackfillEvent vacuumed = event(BackfillEvent::Kind::vacuumed);
+                std::optional<std::int64_t> size = m_dialect.table_size(*m_work, m_step.table);
+                vacuumed.size_after = size;
+                vacuumed.message =
+                    fmt::format("VACUUM {} took {}", m_step.table, format_duration(since(vacuum_started)));
+                listener(vacuumed);
+            }
+            if (pause > Duration::zero() && !sleep_unless_stopped(pause)) {
+                stop(stop_requested());
+            }
         }
+        m_pacing.clear();
+        BackfillEvent finished = event(BackfillEvent::Kind::finished);
+        finished.size_before = started.size_before;
+        resilient(listener, [&] { finished.size_after = m_dialect.table_size(*m_work, m_step.table); });
+        listener(finished);
+        return m_progress;
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::interrupted && m_work) {
+            try {
+                save_live("failed", e.what());
+            } catch (const Error&) {
+                // The error the user sees is the first one.
+            }
+        }
+        throw;
     }
 }
 

@@ -2,12 +2,24 @@
 // after the cursor, up to the batch's last key, that still match the step's `where`, and saves
 // the new cursor in the same transaction. A killed run therefore resumes at the last committed
 // cursor and no row is updated twice.
+//
+// Around the batches: the batch size adapts to a target time (batch_sizer.hpp); throttles make it
+// wait (throttles.hpp); a rate limit and a sleep ratio space the batches out; SIGINT and SIGTERM
+// stop it after the batch in flight; lock waits, deadlocks and lost connections are retried, on a
+// new connection where the old one died. It works on a connection of its own, so that the runner's
+// connection, which holds the runner lock, is never the one that gets killed or dropped.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backfill/batch_sizer.hpp"
+#include "backfill/throttles.hpp"
 #include "dialects/dialect.hpp"
 #include "model/migration.hpp"
 #include "state/state_store.hpp"
@@ -23,44 +35,119 @@ struct BackfillSpec {
 };
 
 struct BackfillOptions {
-    int batch_size = 1000;
+    BatchSizing batch;
     // A pass walks the whole key range once. Rows written behind the cursor by concurrent
     // writers are picked up by another pass; more passes than this means `set` does not make
-    // `where` false, and the step fails instead of looping.
+    // `where` false for every row, and the step fails instead of looping.
     int max_passes = 3;
-    RetryPolicy retry;  // for a batch that met a lock, a deadlock or a serialization failure
+    RetryPolicy retry;  // for a batch that met a lock, a deadlock, a serialization failure or a lost connection
+    std::int64_t max_rows_per_second = 0;  // 0: no limit
+    double sleep_ratio = 0;                // after each batch, sleep this fraction of its time
+    std::vector<DatabaseUrl> replicas;
+    Duration max_replica_lag{1000};
+    std::optional<std::int64_t> max_load;       // wait at or above
+    std::optional<std::int64_t> critical_load;  // stop at or above
+    std::filesystem::path pause_file;           // empty: none
+    int vacuum_every = 0;                       // batches; 0: never
+    // How often throttles are polled: between batches at most this often, and while they hold.
+    Duration throttle_interval{250};
+    std::string runner;  // "user on host, pid N", shown by `migrate backfill status`
 };
 
-// Called after every committed batch.
-using BatchObserver = std::function<void(const BackfillProgress&)>;
+// What a backfill reports as it goes.
+struct BackfillEvent {
+    enum class Kind {
+        started,   // before the first batch; `size_before`, `estimated rows` known
+        batch,     // after each committed batch
+        waiting,   // a throttle began to hold, or now holds for another reason (`throttle`)
+        going,     // every throttle lets it go again after `waited`
+        vacuumed,  // `message` says what
+        retrying,  // `message` holds the error, `waited` the pause before the next try
+        finished,  // no row matches `where`; `size_after` known
+    };
+    Kind kind = Kind::batch;
+    BackfillProgress progress;  // as saved; its live figures are current
+    int batch_rows = 0;         // keys the batch walked (batch) or the next batch will (others)
+    std::int64_t batch_updated = 0;
+    Duration batch_took{0};
+    // Per second of this run, pacing included but not the waits for throttles, which say nothing
+    // about how long the rest will take.
+    double rows_per_second = 0;  // rows updated
+    double keys_per_second = 0;  // keys walked: the pace of the ETA
+    std::string throttle;        // what holds or slows it now; empty when nothing does
+    Duration waited{0};
+    Duration elapsed{0};  // since this run started
+    std::optional<std::int64_t> size_before;
+    std::optional<std::int64_t> size_after;
+    std::string message;
+    std::string error_code;  // retrying: the SQLSTATE or error number that made it retry
+};
+
+using BackfillListener = std::function<void(const BackfillEvent&)>;
+// A new connection to the target, for the backfill's own work.
+using ConnectionSource = std::function<std::unique_ptr<Connection>()>;
 
 class KeysetBackfill {
   public:
-    KeysetBackfill(const Dialect& dialect, Connection& connection, StateStore& store, const Migration& migration,
-                   int step_index, BackfillSpec spec, BackfillOptions options);
+    KeysetBackfill(const Dialect& dialect, ConnectionSource connect, const Migration& migration, int step_index,
+                   BackfillSpec spec, BackfillOptions options);
 
-    // Runs batches until no row matches `where`; returns the final progress (not yet marked
-    // completed: the caller does that together with the phase transition).
-    BackfillProgress run(const BatchObserver& observer, const RetryObserver& on_retry);
-
-    // Rows that still match `where`.
-    std::int64_t remaining();
+    // Runs batches until a pass finds no row matching `where`; returns the final progress (not
+    // yet marked completed: the caller does that together with the phase transition). Throws
+    // Error(interrupted) when a stop was requested (StopSignals), after saving the cursor.
+    // `still_locked` is asked every few seconds whether the runner lock is still held.
+    BackfillProgress run(const BackfillListener& listener, const std::function<void()>& still_locked);
 
   private:
-    // Upper key of the next batch after `progress.last_key`, or an empty row at the end of a pass.
-    Row next_upper_key(const Row& last_key);
-    // "key > cursor", or a condition that is always true before the first batch.
+    struct Batch {
+        int rows = 0;  // keys walked
+        std::int64_t updated = 0;
+        Duration took{0};
+        bool end_of_pass = false;
+    };
+
+    void connect();
+    // Runs `work`, retrying transient errors and lost connections (after reconnecting and
+    // re-reading the saved progress, since a batch whose commit was cut off may or may not have
+    // committed).
+    template <typename Work>
+    auto resilient(const BackfillListener& listener, Work&& work) -> decltype(work());
+    void save_live(const std::string& state, const std::string& throttle);
+    // Polls the throttles until none holds; reports waits to the listener.
+    void wait_for_throttles(const BackfillListener& listener);
+    std::string holding_throttle();
+    Batch run_batch();
+    // Starts another pass, or fails when `where` still matches after max_passes.
+    bool start_next_pass_or_finish();
+    // Upper key of the next batch after `last_key`, or an empty row at the end of a pass; `keys`
+    // becomes the number of keys up to it.
+    Row next_upper_key(const Row& last_key, int batch_size, int& keys);
     std::string key_after(const Row& last_key, std::vector<Value>& params) const;
+    [[noreturn]] void stop(int signal);
+    BackfillEvent event(BackfillEvent::Kind kind) const;
 
     const Dialect& m_dialect;
-    Connection& m_connection;
-    StateStore& m_store;
+    ConnectionSource m_connect;
     const Migration& m_migration;
     int m_step_index;
     BackfillSpec m_step;
     BackfillOptions m_options;
+    BatchSizer m_sizer;
+    std::unique_ptr<Connection> m_work;
+    std::unique_ptr<StateStore> m_store;
+    std::vector<std::unique_ptr<Throttle>> m_throttles;
     std::vector<std::string> m_keys;  // quoted key columns
     std::string m_key_list;           // "a", "b"
+    BackfillProgress m_progress;
+    std::chrono::steady_clock::time_point m_started;
+    std::chrono::steady_clock::time_point m_last_throttle_check{};
+    std::int64_t m_updated_this_run = 0;
+    std::int64_t m_scanned_this_run = 0;
+    Duration m_throttled{0};  // waiting for throttles in this run
+    std::string m_pacing;     // the rate limit or sleep ratio, when it slowed the latest batch
 };
+
+// Rows of `spec.table` that still match its `where`.
+std::int64_t count_remaining(Connection& connection, const BackfillSpec& spec);
 
 }  // namespace migrate

@@ -21,16 +21,18 @@ CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
         ->type_name("PHASE");
     command->add_option("--to", options.to, "Only migrations up to and including this id")->type_name("ID");
     command->add_flag("--dry-run", options.dry_run, "Print the plan instead of running it");
-    command->add_option("--batch-size", options.batch_size, "Rows per backfill batch (default: 1000)")
-        ->check(CLI::Range(1, max_batch_size));
     command->add_flag("--no-lint", options.no_lint,
                       "Run even if the linter finds errors in the phases to apply (by default apply lints them "
                       "first and refuses with exit 3)");
+    add_backfill_options(*command, options.backfill);
+    command->footer(
+        "A backfill stops cleanly on SIGINT or SIGTERM after the batch in flight (exit 130 or 143); the next apply "
+        "resumes from the saved cursor. 'migrate backfill pause|resume|status' control it from any host.");
     return command;
 }
 
 int run_apply(const ApplyOptions& options, const CommonOptions& common) {
-    Settings settings = resolve_settings(common, options.batch_size);
+    Settings settings = resolve_settings(common, &options.backfill);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
     std::optional<LintRun> linting;

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/backfill_settings.hpp"
 #include "cli/settings.hpp"
 
 namespace migrate {
@@ -33,8 +34,8 @@ struct ApplyOptions {
     std::string phase = "all";
     std::string to;
     bool dry_run = false;
-    int batch_size = 0;
     bool no_lint = false;
+    BackfillCliOptions backfill;
 };
 CLI::App* setup_apply(CLI::App& app, ApplyOptions& options);
 int run_apply(const ApplyOptions& options, const CommonOptions& common);
@@ -65,6 +66,14 @@ int run_lint(const LintOptions& options, const CommonOptions& common);
 struct RulesOptions {};
 CLI::App* setup_rules(CLI::App& app, RulesOptions& options);
 int run_rules(const RulesOptions& options, const CommonOptions& common);
+
+struct BackfillControlOptions {
+    std::string action;  // pause, resume or status: which subcommand ran
+    std::string migration;
+    std::string reason;
+};
+CLI::App* setup_backfill(CLI::App& app, BackfillControlOptions& options);
+int run_backfill_control(const BackfillControlOptions& options, const CommonOptions& common);
 
 struct StatusOptions {};
 CLI::App* setup_status(CLI::App& app, StatusOptions& options);

@@ -13,14 +13,17 @@ namespace {
 
 constexpr const char* version = MIGRATE_VERSION;
 
-int exit_code_for(migrate::ErrorKind kind) {
-    switch (kind) {
+int exit_code_for(const migrate::Error& error) {
+    switch (error.kind()) {
         case migrate::ErrorKind::usage:
             return 2;
         case migrate::ErrorKind::lint:
             return 3;
         case migrate::ErrorKind::lock_timeout:
             return 5;
+        case migrate::ErrorKind::interrupted:
+            // The shell's convention for "ended by this signal", which supervisors understand.
+            return error.code() == "SIGINT" ? 130 : 143;
         case migrate::ErrorKind::input:
         case migrate::ErrorKind::database:
         case migrate::ErrorKind::state:
@@ -46,7 +49,7 @@ int report(const migrate::Error& error) {
     if (!error.hint().empty()) {
         std::cerr << fmt::format("hint: {}\n", error.hint());
     }
-    return exit_code_for(error.kind());
+    return exit_code_for(error);
 }
 
 }  // namespace
@@ -60,7 +63,7 @@ int main(int argc, char** argv) {
     app.fallthrough();
     app.footer(
         "Exit codes: 0 ok, 1 error, 2 usage, 3 lint findings at or above the fail level, 5 lock wait or lock "
-        "timeout exhausted.\n"
+        "timeout exhausted, 130/143 a backfill stopped by SIGINT/SIGTERM at a checkpoint.\n"
         "Run 'migrate COMMAND --help' for a command's options; the common options work with every command.");
 
     migrate::CommonOptions common;
@@ -75,6 +78,7 @@ int main(int argc, char** argv) {
     migrate::StatusOptions status_options;
     migrate::LintOptions lint_options;
     migrate::RulesOptions rules_options;
+    migrate::BackfillControlOptions backfill_options;
     CLI::App* init = migrate::setup_init(app, init_options);
     CLI::App* create = migrate::setup_new(app, new_options);
     CLI::App* plan = migrate::setup_plan(app, plan_options);
@@ -83,7 +87,8 @@ int main(int argc, char** argv) {
     CLI::App* status = migrate::setup_status(app, status_options);
     CLI::App* lint = migrate::setup_lint(app, lint_options);
     CLI::App* rules = migrate::setup_rules(app, rules_options);
-    for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules}) {
+    CLI::App* backfill = migrate::setup_backfill(app, backfill_options);
+    for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules, backfill}) {
         // After the command's own footer, if it has one.
         std::string own = command->get_footer();
         command->footer((own.empty() ? "" : own + "\n\n") +
@@ -132,8 +137,11 @@ int main(int argc, char** argv) {
         if (*rules) {
             return migrate::run_rules(rules_options, common);
         }
-        std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback, status, lint or "
-                     "rules)\n"
+        if (*backfill) {
+            return migrate::run_backfill_control(backfill_options, common);
+        }
+        std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback, status, backfill, "
+                     "lint or rules)\n"
                      "Run 'migrate --help' for usage.\n";
         return 2;
     } catch (const migrate::Error& e) {

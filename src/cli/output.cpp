@@ -144,7 +144,11 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
                 item["set"] = action.backfill.set;
                 item["where"] = action.backfill.where;
                 item["sql"] = backfill_sql(action.backfill);
-                item["batch_size"] = settings.batch_size;
+                const BatchSizing& batching = settings.backfill.options.batch;
+                item["batch_size"] = batching.fixed > 0 ? nlohmann::json(batching.fixed) : nlohmann::json(nullptr);
+                item["batch_time_ms"] = batching.target.count();
+                item["min_batch"] = batching.min;
+                item["max_batch"] = batching.max;
             } else {
                 item["sql"] = action.sql;
             }
@@ -221,8 +225,8 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
                                action.location.line, note);
             if (action.kind == ActionKind::backfill) {
                 out << indent(backfill_sql(action.backfill), "    ");
-                out << fmt::format("    -- in batches of {} rows by primary key, until no row matches the WHERE\n",
-                                   settings.batch_size);
+                out << fmt::format("    -- in keyset batches by primary key ({}), until no row matches the WHERE\n",
+                                   describe_batching(settings.backfill.options.batch));
             } else {
                 out << indent(action.sql, "    ");
             }
@@ -397,24 +401,23 @@ void TextRunObserver::phase_started(const PhaseRun& run) {
     m_open = true;
     m_sublines = false;
     m_backfills.clear();
-    m_last_progress = std::chrono::steady_clock::now();
     m_out << fmt::format("  {:<32} {:<9}{}", run.migration->label(), to_string(run.phase),
                          run.direction == Direction::down ? " rollback" : "")
           << std::flush;
 }
 
-void TextRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {
+void TextRunObserver::backfill(const PhaseRun& run, const Action& action, const BackfillEvent& event) {
     auto slot = static_cast<std::size_t>(action.step);
     if (m_backfills.size() <= slot) {
         m_backfills.resize(slot + 1);
     }
-    m_backfills[slot] = progress;
-    auto now = std::chrono::steady_clock::now();
-    if (now - m_last_progress >= std::chrono::seconds(2)) {
-        m_last_progress = now;
-        m_out << fmt::format("\n      ... {}", backfill_summary(progress)) << std::flush;
+    m_backfills[slot] = event.progress;
+    if (event.kind == BackfillEvent::Kind::started && m_progress.style() != ProgressStyle::none) {
+        // The progress goes below the phase's line, on stderr.
+        m_out << "\n" << std::flush;
         m_sublines = true;
     }
+    m_progress.report(run, action, event);
 }
 
 void TextRunObserver::retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) {
@@ -440,6 +443,7 @@ void TextRunObserver::note(const PhaseRun&, const std::string& message) {
 }
 
 void TextRunObserver::phase_failed() {
+    m_progress.clear();
     if (m_open) {
         m_out << (m_sublines ? "\n      FAILED\n" : " FAILED\n") << std::flush;
         m_open = false;
@@ -447,6 +451,7 @@ void TextRunObserver::phase_failed() {
 }
 
 void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
+    m_progress.clear();
     m_open = false;
     std::string detail;
     for (const BackfillProgress& progress : m_backfills) {
@@ -471,7 +476,12 @@ void TextRunObserver::phase_finished(const PhaseRun& run, Duration took) {
         detail += " (no steps)";
     }
     // After lines of progress, retries or notes, "done" goes on a line of its own.
-    m_out << fmt::format("{}done in {}{}\n", m_sublines ? "\n      " : " ", format_duration(took), detail)
+    bool own_line = m_sublines && !(m_backfills.size() > 0 && m_progress.style() != ProgressStyle::none);
+    m_out << fmt::format("{}done in {}{}\n",
+                         own_line     ? "\n      "
+                         : m_sublines ? "      "
+                                      : " ",
+                         format_duration(took), detail)
           << std::flush;
 }
 
@@ -482,13 +492,14 @@ void JsonRunObserver::phase_started(const PhaseRun& run) {
                  {"retries", nlohmann::json::array()}, {"notes", nlohmann::json::array()}};
 }
 
-void JsonRunObserver::backfill_batch(const PhaseRun&, const Action& action, const BackfillProgress& progress) {
+void JsonRunObserver::backfill(const PhaseRun& run, const Action& action, const BackfillEvent& event) {
     auto& backfills = m_current["backfill"];
     auto slot = static_cast<std::size_t>(action.step);
     while (backfills.size() <= slot) {
         backfills.push_back(nullptr);
     }
-    backfills[slot] = backfill_json(progress);
+    backfills[slot] = backfill_json(event.progress);
+    m_progress.report(run, action, event);
 }
 
 void JsonRunObserver::retrying(const PhaseRun* run, int attempt, int, Duration delay, const Error& error) {

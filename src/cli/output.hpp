@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/backfill_progress.hpp"
 #include "cli/settings.hpp"
 #include "engine/project.hpp"
 #include "engine/status.hpp"
@@ -30,14 +31,15 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
 
 nlohmann::json error_to_json(const std::exception& error);
 
-// Reports a run as it happens: a line per phase, and a backfill line every few seconds.
+// Reports a run as it happens: a line per phase; a backfill's progress goes to `progress`.
 class TextRunObserver final : public RunObserver {
   public:
     // `header` is printed before the first phase starts, or by print_header().
-    TextRunObserver(std::ostream& out, std::string header) : m_out(out), m_header(std::move(header)) {}
+    TextRunObserver(std::ostream& out, std::string header, BackfillProgressReporter& progress)
+        : m_out(out), m_header(std::move(header)), m_progress(progress) {}
     void print_header();
     void phase_started(const PhaseRun& run) override;
-    void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void backfill(const PhaseRun& run, const Action& action, const BackfillEvent& event) override;
     void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) override;
     void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
@@ -47,18 +49,20 @@ class TextRunObserver final : public RunObserver {
   private:
     std::ostream& m_out;
     std::string m_header;
+    BackfillProgressReporter& m_progress;
     bool m_header_printed = false;
-    std::chrono::steady_clock::time_point m_last_progress{};
     std::vector<BackfillProgress> m_backfills;  // of the running phase, latest per step
     bool m_open = false;
     bool m_sublines = false;  // the running phase printed lines below its own
 };
 
-// Collects a run into one JSON document, printed at the end (also after a failure).
+// Collects a run into one JSON document, printed at the end (also after a failure); a backfill's
+// progress goes to `progress` as it happens.
 class JsonRunObserver final : public RunObserver {
   public:
+    explicit JsonRunObserver(BackfillProgressReporter& progress) : m_progress(progress) {}
     void phase_started(const PhaseRun& run) override;
-    void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) override;
+    void backfill(const PhaseRun& run, const Action& action, const BackfillEvent& event) override;
     void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) override;
     void note(const PhaseRun& run, const std::string& message) override;
     void phase_finished(const PhaseRun& run, Duration took) override;
@@ -66,6 +70,7 @@ class JsonRunObserver final : public RunObserver {
     nlohmann::json document(const Settings& settings, const std::string& operation) const;
 
   private:
+    BackfillProgressReporter& m_progress;
     nlohmann::json m_phases = nlohmann::json::array();
     nlohmann::json m_waits = nlohmann::json::array();  // retries before the first phase
     nlohmann::json m_current;

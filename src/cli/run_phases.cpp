@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cli/cli_support.hpp"
 #include "cli/output.hpp"
@@ -30,8 +31,10 @@ int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand
         }
         return 0;
     }
+    BackfillProgressReporter progress(
+        std::cerr, resolve_progress_style(settings.backfill.progress, json, isatty(STDERR_FILENO) == 1));
     if (json) {
-        JsonRunObserver observer;
+        JsonRunObserver observer(progress);
         try {
             command.run(observer);
         } catch (const std::exception& e) {
@@ -43,8 +46,10 @@ int run_phase_command(const Settings& settings, bool dry_run, const PhaseCommand
         print_json(observer.document(settings, command.operation));
         return 0;
     }
-    TextRunObserver observer(std::cout, fmt::format("{}: {} on {}", command.operation, settings.dir.string(),
-                                                    require_url(settings).redacted()));
+    TextRunObserver observer(
+        std::cout,
+        fmt::format("{}: {} on {}", command.operation, settings.dir.string(), require_url(settings).redacted()),
+        progress);
     try {
         Plan plan = command.run(observer);
         observer.print_header();

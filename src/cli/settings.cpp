@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include "support/error.hpp"
 #include "support/identity.hpp"
@@ -16,7 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* default_config = "migrate.toml";
-constexpr int default_batch_size = 1000;
 
 constexpr int max_lock_retries = 1000;
 
@@ -41,7 +41,7 @@ struct ConfigFile {
     std::optional<Duration> statement_timeout;
     std::optional<std::string> state_schema;
     std::optional<bool> require_online_ddl;
-    std::optional<int> batch_size;
+    BackfillFileSettings backfill;
     LintFileSettings lint;
 };
 
@@ -183,25 +183,16 @@ ConfigFile read_config(const fs::path& path) {
                                    fmt::format("'lock_retries' must be an integer from 0 to {}", max_lock_retries));
             }
             config.lock_retries = static_cast<int>(node.as_integer()->get());
-        } else if (name == "batch_size") {
-            if (!node.is_integer()) {
-                throw config_error(path, node.source(), "'batch_size' must be an integer");
-            }
-            std::int64_t value = node.as_integer()->get();
-            if (value < 1 || value > max_batch_size) {
-                throw config_error(
-                    path, node.source(),
-                    fmt::format("'batch_size' is {}; it must be between 1 and {}", value, max_batch_size));
-            }
-            config.batch_size = static_cast<int>(value);
+        } else if (name == "backfill") {
+            config.backfill = read_backfill_table(path, node);
         } else if (name == "lint") {
             config.lint = read_lint_table(path, node);
         } else {
             throw config_error(path, key.source(),
                                fmt::format("unknown key '{}' (allowed: database_url, dir, lock_wait, lock_timeout, "
-                                           "lock_retries, statement_timeout, state_schema, online_ddl, batch_size, "
-                                           "[lint])",
-                                           name));
+                                           "lock_retries, statement_timeout, state_schema, online_ddl, [backfill], "
+                                           "[lint]){}",
+                                           name, name == "batch_size" ? "; batch_size belongs in [backfill]" : ""));
         }
     }
     return config;
@@ -259,7 +250,7 @@ void add_common_options(CLI::App& app, CommonOptions& options) {
         ->group("Common options");
 }
 
-Settings resolve_settings(const CommonOptions& options, int batch_size) {
+Settings resolve_settings(const CommonOptions& options, const BackfillCliOptions* backfill) {
     Settings settings;
     settings.command_line = options.command_line;
 
@@ -342,14 +333,7 @@ Settings resolve_settings(const CommonOptions& options, int batch_size) {
         settings.state_schema = *config->state_schema;
     }
 
-    // The command line's value was range-checked by CLI11, the config file's by read_config.
-    if (batch_size > 0) {
-        settings.batch_size = batch_size;
-    } else if (config && config->batch_size) {
-        settings.batch_size = *config->batch_size;
-    } else {
-        settings.batch_size = default_batch_size;
-    }
+    settings.backfill = resolve_backfill(config ? config->backfill : BackfillFileSettings{}, backfill);
     return settings;
 }
 
@@ -392,7 +376,8 @@ ProjectSettings project_settings(const Settings& settings) {
     project.run.command = settings.command_line;
     project.run.run_by = current_user();
     project.run.run_on = current_host();
-    project.run.backfill.batch_size = settings.batch_size;
+    project.run.backfill = settings.backfill.options;
+    project.run.backfill.runner = fmt::format("{} on {}, pid {}", project.run.run_by, project.run.run_on, getpid());
     return project;
 }
 

@@ -11,14 +11,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/backfill_settings.hpp"
 #include "engine/project.hpp"
 #include "lint/linter.hpp"
 
 namespace migrate {
 
 enum class OutputFormat { text, json };
-
-inline constexpr int max_batch_size = 1'000'000;
 
 // Raw values as parsed; empty means "not given".
 struct CommonOptions {
@@ -58,7 +57,7 @@ struct Settings {
     Duration statement_timeout{0};  // zero: no limit
     std::string state_schema = "migrate";
     bool require_online_ddl = true;
-    int batch_size = 1000;
+    BackfillSettings backfill;
     std::optional<std::filesystem::path> config_file;  // the file actually read
     LintFileSettings lint;
     std::string command_line;
@@ -68,10 +67,9 @@ struct Settings {
 // URL.
 std::optional<std::string> dialect_of(const Settings& settings);
 
-// Resolves the options; reads the config file. `batch_size` is the command's own option
-// (0 when not given; CLI11 refuses 0 on the command line). Throws Error(usage) or Error(input) naming the option or
-// file line.
-Settings resolve_settings(const CommonOptions& options, int batch_size = 0);
+// Resolves the options; reads the config file. `backfill` holds apply's own backfill options, for
+// the commands that have them. Throws Error(usage) or Error(input) naming the option or file line.
+Settings resolve_settings(const CommonOptions& options, const BackfillCliOptions* backfill = nullptr);
 
 // The database URL, or Error(usage) saying how to give one.
 const DatabaseUrl& require_url(const Settings& settings);

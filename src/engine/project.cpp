@@ -1,6 +1,9 @@
 #include "engine/project.hpp"
 
+#include <fmt/format.h>
+
 #include "model/migration_loader.hpp"
+#include "support/clock.hpp"
 #include "support/error.hpp"
 #include "support/retry.hpp"
 
@@ -87,12 +90,16 @@ Plan Project::run_under_lock(RunObserver& observer, Planner&& planner) {
     StateSnapshot state = prepare_state(store, observer);
     require_consistent(migrations(), state);
     Plan plan = planner(state);
-    Runner(*m_dialect, *session.connection, store, observer, m_settings.run).run(plan);
+    ConnectionSource connect = [this] {
+        ConnectOptions options = connect_options(false);
+        options.application_name = "migrate backfill";
+        return m_dialect->connect(m_settings.url, options);
+    };
+    Runner(*m_dialect, *session.connection, connect, store, observer, m_settings.run).run(plan);
     return plan;
 }
 
-Plan Project::apply(const ApplyRequest& request, RunObserver& observer,
-                    const std::function<void(const Plan&)>& check) {
+Plan Project::apply(const ApplyRequest& request, RunObserver& observer, const std::function<void(const Plan&)>& check) {
     // Bad files and bad requests are reported before anything is locked or created.
     check_request(migrations(), request);
     return run_under_lock(observer, [&](const StateSnapshot& state) {
@@ -111,6 +118,83 @@ Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
     }
     return run_under_lock(observer, [&](const StateSnapshot& state) {
         return migrate::plan_rollback(migrations(), state, request, *m_dialect);
+    });
+}
+
+namespace {
+
+void require_current_store(StateStore& store, const DatabaseUrl& url) {
+    int layout = store.layout();
+    if (layout == 0 || !store.initialized()) {
+        throw Error(ErrorKind::state,
+                    fmt::format("{} has no migrate state yet: no backfill has run there", url.redacted()), {},
+                    "check --database-url");
+    }
+    if (layout < StateStore::schema_version) {
+        throw Error(ErrorKind::state,
+                    fmt::format("the state store on {} has layout {}, from an older migrate, which cannot be paused",
+                                url.redacted(), layout),
+                    {}, "run 'migrate init' once to upgrade it");
+    }
+}
+
+}  // namespace
+
+void Project::pause_backfills(const std::string& scope, const std::string& reason) {
+    std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(false));
+    StateStore store(*m_dialect, *connection);
+    require_current_store(store, m_settings.url);
+    Event event{0,
+                {},
+                m_settings.run.run_by,
+                m_settings.run.run_on,
+                m_settings.run.command,
+                scope == "*" ? "" : scope,
+                "backfill",
+                "up",
+                "paused",
+                reason};
+    // The backfill to pause writes batch after batch: the pause may have to wait for a gap.
+    with_retries(m_settings.run.retry, {}, [&] {
+        connection->begin();
+        try {
+            store.pause_backfills({scope, fmt::format("{} on {}", m_settings.run.run_by, m_settings.run.run_on),
+                                   utc_timestamp(), reason});
+            store.append_event(event);
+            connection->commit();
+        } catch (...) {
+            connection->rollback();
+            throw;
+        }
+    });
+}
+
+std::int64_t Project::resume_backfills(const std::string& scope) {
+    std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(false));
+    StateStore store(*m_dialect, *connection);
+    require_current_store(store, m_settings.url);
+    return with_retries(m_settings.run.retry, {}, [&] {
+        connection->begin();
+        try {
+            std::int64_t lifted = store.resume_backfills(scope);
+            if (lifted > 0) {
+                store.append_event({0,
+                                    {},
+                                    m_settings.run.run_by,
+                                    m_settings.run.run_on,
+                                    m_settings.run.command,
+                                    scope == "*" ? "" : scope,
+                                    "backfill",
+                                    "up",
+                                    "resumed",
+                                    {}});
+            }
+            connection->commit();
+            return lifted;
+        } catch (...) {
+            connection->rollback();
+            throw;
+        }
     });
 }
 

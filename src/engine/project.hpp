@@ -3,9 +3,8 @@
 // re-reads the state under it, checks that files and state agree, and runs the plan.
 #pragma once
 
-#include <functional>
-
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -47,9 +46,15 @@ class Project {
 
     // Run under the runner lock; return what was run. `check` sees the plan under the lock before
     // anything runs, and refuses it by throwing (apply's linter).
-    Plan apply(const ApplyRequest& request, RunObserver& observer,
-               const std::function<void(const Plan&)>& check = {});
+    Plan apply(const ApplyRequest& request, RunObserver& observer, const std::function<void(const Plan&)>& check = {});
     Plan rollback(const RollbackRequest& request, RunObserver& observer);
+
+    // `migrate backfill pause` and `resume`: written at once, without the runner lock (a running
+    // backfill holds it), and logged as events. `scope` is a migration id or "*" for all; resume
+    // with an empty scope lifts every pause. Throw Error(state) when the store is missing or older
+    // than this build.
+    void pause_backfills(const std::string& scope, const std::string& reason);
+    std::int64_t resume_backfills(const std::string& scope);
 
   private:
     struct Session;

@@ -9,6 +9,7 @@
 #include "support/redact.hpp"
 #include "support/retry.hpp"
 #include "support/sql_lexer.hpp"
+#include "support/stop_signal.hpp"
 
 namespace migrate {
 
@@ -52,7 +53,9 @@ void Runner::run(const Plan& plan) {
                 run_step_by_step(run);
             }
         } catch (const Error& e) {
-            record_failure(run, e.what());
+            if (e.kind() != ErrorKind::interrupted) {
+                record_failure(run, e.what());
+            }
             throw;
         }
         m_observer.phase_finished(run,
@@ -142,25 +145,39 @@ void Runner::run_backfill(const PhaseRun& run) {
         m_store.mark_in_progress(migration, PhaseState::expanded);
         m_store.append_event(make_event(run, "started", {}));
     });
-    std::vector<KeysetBackfill> backfills;
+    // Ctrl-C and a pod's SIGTERM end the batch in flight, not the process.
+    StopSignals stop_signals;
+    // The backfill works on its own connection; this one holds the runner lock and must still
+    // hold it when the phase is recorded as done.
+    auto still_locked = [&] {
+        try {
+            m_connection.query("SELECT 1");
+        } catch (const Error& e) {
+            throw Error(
+                ErrorKind::database,
+                fmt::format("the connection that holds the runner lock was lost during the backfill: {}", e.what()),
+                e.code(), "the cursor is saved; run 'migrate apply' again to resume");
+        }
+    };
     for (const Action& action : run.actions) {
         try {
             BackfillOptions options = m_options.backfill;
             options.retry = m_options.retry;
-            KeysetBackfill backfill(m_dialect, m_connection, m_store, migration, action.step, action.backfill, options);
-            backfill.run([&](const BackfillProgress& p) { m_observer.backfill_batch(run, action, p); },
-                         retry_observer(run));
-            backfills.push_back(std::move(backfill));
+            KeysetBackfill backfill(m_dialect, m_connect, migration, action.step, action.backfill, options);
+            backfill.run([&](const BackfillEvent& event) { m_observer.backfill(run, action, event); }, still_locked);
         } catch (const Error& e) {
+            if (e.kind() == ErrorKind::interrupted) {
+                record_interruption(run, e.what());
+                throw;
+            }
             throw in_context(step_name(run, action), e);
         }
     }
     transaction(run, [&] {
         // Writers may have added matching rows after a step finished; the phase is complete
         // only if none match at the moment it is marked so.
-        for (std::size_t k = 0; k < backfills.size(); ++k) {
-            const Action& action = run.actions[k];
-            if (std::int64_t left = backfills[k].remaining(); left > 0) {
+        for (const Action& action : run.actions) {
+            if (std::int64_t left = count_remaining(m_connection, action.backfill); left > 0) {
                 throw Error(ErrorKind::state,
                             fmt::format("{}: {} rows match `where {}` again after the backfill finished; run "
                                         "'migrate apply --phase backfill' again to catch up",
@@ -168,6 +185,8 @@ void Runner::run_backfill(const PhaseRun& run) {
             }
             if (auto done = m_store.backfill_progress(migration, action.step)) {
                 done->completed = true;
+                done->run_state = "done";
+                done->throttle.clear();
                 m_store.save_backfill(*done);
             }
         }
@@ -201,6 +220,13 @@ Event Runner::make_event(const PhaseRun& run, const std::string& outcome, const 
     event.outcome = outcome;
     event.detail = detail;
     return event;
+}
+
+void Runner::record_interruption(const PhaseRun& run, const std::string& message) noexcept {
+    try {
+        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "interrupted", message)); });
+    } catch (...) {
+    }
 }
 
 void Runner::record_failure(const PhaseRun& run, const std::string& message) noexcept {

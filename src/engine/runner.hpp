@@ -17,7 +17,7 @@ class RunObserver {
   public:
     virtual ~RunObserver() = default;
     virtual void phase_started(const PhaseRun& run) = 0;
-    virtual void backfill_batch(const PhaseRun& run, const Action& action, const BackfillProgress& progress) = 0;
+    virtual void backfill(const PhaseRun& run, const Action& action, const BackfillEvent& event) = 0;
     // A lock wait ran out (or similar); the work is tried again after `delay`. `run` is null for
     // work before the first phase (reading the state store).
     virtual void retrying(const PhaseRun* run, int attempt, int retries, Duration delay, const Error& error) = 0;
@@ -36,9 +36,12 @@ struct RunOptions {
 
 class Runner {
   public:
-    Runner(const Dialect& dialect, Connection& connection, StateStore& store, RunObserver& observer, RunOptions options)
+    // `connection` holds the runner lock; `connect` opens the backfills' own connections.
+    Runner(const Dialect& dialect, Connection& connection, ConnectionSource connect, StateStore& store,
+           RunObserver& observer, RunOptions options)
         : m_dialect(dialect),
           m_connection(connection),
+          m_connect(std::move(connect)),
           m_store(store),
           m_observer(observer),
           m_options(std::move(options)) {}
@@ -59,9 +62,11 @@ class Runner {
     void finish_phase(const PhaseRun& run);
     Event make_event(const PhaseRun& run, const std::string& outcome, const std::string& detail) const;
     void record_failure(const PhaseRun& run, const std::string& message) noexcept;
+    void record_interruption(const PhaseRun& run, const std::string& message) noexcept;
 
     const Dialect& m_dialect;
     Connection& m_connection;
+    ConnectionSource m_connect;
     StateStore& m_store;
     RunObserver& m_observer;
     RunOptions m_options;

@@ -39,8 +39,26 @@ Row decode_key(const std::string& text) {
     return key;
 }
 
-// The columns of a backfills row from `first` on: table_name, last_key, rows_updated, batches,
-// passes, started_at, updated_at, completed.
+// The columns of a backfills row, in the order read_backfill_columns reads them; layout 1 had only
+// the first eight.
+constexpr const char* backfill_columns_v1 =
+    "table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed";
+constexpr const char* backfill_columns =
+    "table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed, rows_scanned, "
+    "estimated_rows, batch_size, rows_per_second, run_state, throttle, runner";
+
+// Columns layout 2 added to backfills, with their role.
+struct AddedColumn {
+    const char* name;
+    StateColumn type;
+};
+constexpr AddedColumn backfill_columns_v2[] = {
+    {"rows_scanned", StateColumn::integer}, {"estimated_rows", StateColumn::integer},
+    {"batch_size", StateColumn::integer},   {"rows_per_second", StateColumn::integer},
+    {"run_state", StateColumn::text},       {"throttle", StateColumn::text},
+    {"runner", StateColumn::text},
+};
+
 void read_backfill_columns(const Row& row, std::size_t first, BackfillProgress& progress) {
     progress.table = value_to_string(row[first]);
     progress.last_key = decode_key(value_to_string(row[first + 1]));
@@ -50,6 +68,16 @@ void read_backfill_columns(const Row& row, std::size_t first, BackfillProgress& 
     progress.started_at = value_to_string(row[first + 5]);
     progress.updated_at = value_to_string(row[first + 6]);
     progress.completed = value_to_int(row[first + 7]) != 0;
+    if (row.size() < first + 15) {
+        return;
+    }
+    progress.rows_scanned = value_to_int(row[first + 8]);
+    progress.estimated_rows = value_to_int(row[first + 9]);
+    progress.batch_size = value_to_int(row[first + 10]);
+    progress.rows_per_second = value_to_int(row[first + 11]);
+    progress.run_state = value_to_string(row[first + 12]);
+    progress.throttle = value_to_string(row[first + 13]);
+    progress.runner = value_to_string(row[first + 14]);
 }
 
 }  // namespace
@@ -108,13 +136,18 @@ void StateStore::initialize() {
         fmt::format("CREATE TABLE IF NOT EXISTS {} (migration_id {k} NOT NULL, step {i} NOT NULL, "
                     "table_name {t} NOT NULL, last_key {t}, rows_updated {i} NOT NULL, batches {i} NOT NULL, "
                     "passes {i} NOT NULL, started_at {t} NOT NULL, updated_at {t} NOT NULL, completed {i} NOT NULL, "
-                    "PRIMARY KEY (migration_id, step))",
+                    "rows_scanned {i} NOT NULL DEFAULT 0, estimated_rows {i} NOT NULL DEFAULT 0, "
+                    "batch_size {i} NOT NULL DEFAULT 0, rows_per_second {i} NOT NULL DEFAULT 0, run_state {t}, "
+                    "throttle {t}, runner {t}, PRIMARY KEY (migration_id, step))",
                     table("backfills"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
         fmt::format(
             "CREATE TABLE IF NOT EXISTS {} (seq {i} PRIMARY KEY, occurred_at {t} NOT NULL, run_by {t} NOT NULL, "
             "run_on {t} NOT NULL, command {t} NOT NULL, migration_id {t}, phase {t}, direction {t}, "
             "outcome {t} NOT NULL, detail {t})",
             table("events"), fmt::arg("t", text), fmt::arg("i", integer)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (scope {k} PRIMARY KEY, paused_by {t} NOT NULL, "
+                    "paused_at {t} NOT NULL, reason {t})",
+                    table("backfill_pauses"), fmt::arg("k", key), fmt::arg("t", text)),
     };
     m_connection.begin();
     try {
@@ -133,12 +166,36 @@ void StateStore::initialize() {
                         fmt::format("the state store was written by a newer migrate (layout {}, this build reads {})",
                                     value_to_string(version.rows[0][0]), schema_version),
                         {}, "upgrade migrate");
+        } else if (int found = static_cast<int>(value_to_int(version.rows[0][0])); found < schema_version) {
+            upgrade_from(found);
         }
         m_connection.commit();
     } catch (...) {
         m_connection.rollback();
         throw;
     }
+}
+
+void StateStore::upgrade_from(int) {
+    // MySQL commits each ALTER on its own, so a run that died half-way left some columns added:
+    // only the missing ones are.
+    QueryResult existing = m_connection.query(fmt::format("SELECT * FROM {} WHERE 1 = 0", table("backfills")));
+    for (const AddedColumn& column : backfill_columns_v2) {
+        if (std::find(existing.columns.begin(), existing.columns.end(), column.name) != existing.columns.end()) {
+            continue;
+        }
+        std::string type = m_dialect.state_column_type(column.type);
+        m_connection.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}{}", table("backfills"), column.name, type,
+                                         column.type == StateColumn::integer ? " NOT NULL DEFAULT 0" : ""));
+    }
+    m_connection.execute(bind(fmt::format("UPDATE {} SET value = ? WHERE name = 'schema_version'", table("meta"))),
+                         {std::to_string(schema_version)});
+}
+
+int StateStore::layout() {
+    QueryResult version =
+        m_connection.query(fmt::format("SELECT value FROM {} WHERE name = 'schema_version'", table("meta")));
+    return version.rows.empty() ? 0 : static_cast<int>(value_to_int(version.rows[0][0]));
 }
 
 StateSnapshot StateStore::load() {
@@ -183,16 +240,20 @@ StateSnapshot StateStore::load() {
         }
         it->second.phases[*phase] = PhaseRecord{value_to_int(row[2]), value_to_string(row[3]), value_to_string(row[4])};
     }
-    QueryResult backfills = m_connection.query(
-        fmt::format("SELECT migration_id, step, table_name, last_key, rows_updated, batches, passes, started_at, "
-                    "updated_at, completed FROM {}",
-                    table("backfills")));
+    // plan and status read an older store as it is; the next write command upgrades it.
+    bool live_columns = !version.rows.empty() && value_to_int(version.rows[0][0]) >= 2;
+    QueryResult backfills =
+        m_connection.query(fmt::format("SELECT migration_id, step, {} FROM {}",
+                                       live_columns ? backfill_columns : backfill_columns_v1, table("backfills")));
     for (const Row& row : backfills.rows) {
         BackfillProgress progress;
         progress.migration_id = value_to_string(row[0]);
         progress.step = static_cast<int>(value_to_int(row[1]));
         read_backfill_columns(row, 2, progress);
         snapshot.backfills.emplace(std::make_pair(progress.migration_id, progress.step), std::move(progress));
+    }
+    if (live_columns) {
+        snapshot.pauses = backfill_pauses();
     }
     QueryResult steps = m_connection.query(
         fmt::format("SELECT migration_id, phase, direction, step FROM {} ORDER BY step", table("steps")));
@@ -302,12 +363,9 @@ void StateStore::clear_steps(const Migration& migration, Phase phase) {
 }
 
 std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& migration, int step) {
-    QueryResult result = m_connection.query(
-        bind(
-            fmt::format("SELECT table_name, last_key, rows_updated, batches, passes, started_at, updated_at, completed "
-                        "FROM {} WHERE migration_id = ? AND step = ?",
-                        table("backfills"))),
-        {migration.id, std::int64_t{step}});
+    QueryResult result = m_connection.query(bind(fmt::format("SELECT {} FROM {} WHERE migration_id = ? AND step = ?",
+                                                             backfill_columns, table("backfills"))),
+                                            {migration.id, std::int64_t{step}});
     if (result.rows.empty()) {
         return std::nullopt;
     }
@@ -321,26 +379,66 @@ std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& m
 
 void StateStore::save_backfill(const BackfillProgress& progress) {
     Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
+    auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
+    std::string now = utc_timestamp();
     std::int64_t changed = m_connection.execute(
         bind(fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
-                         "completed = ? WHERE migration_id = ? AND step = ?",
+                         "completed = ?, rows_scanned = ?, estimated_rows = ?, batch_size = ?, rows_per_second = ?, "
+                         "run_state = ?, throttle = ?, runner = ? WHERE migration_id = ? AND step = ?",
                          table("backfills"))),
-        {last_key, progress.rows_updated, progress.batches, progress.passes, utc_timestamp(),
-         std::int64_t{progress.completed ? 1 : 0}, progress.migration_id, std::int64_t{progress.step}});
+        {last_key, progress.rows_updated, progress.batches, progress.passes, now,
+         std::int64_t{progress.completed ? 1 : 0}, progress.rows_scanned, progress.estimated_rows, progress.batch_size,
+         progress.rows_per_second, optional_text(progress.run_state), optional_text(progress.throttle),
+         optional_text(progress.runner), progress.migration_id, std::int64_t{progress.step}});
     if (changed == 0) {
-        std::string now = utc_timestamp();
         m_connection.execute(
             bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
-                             "started_at, updated_at, completed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "started_at, updated_at, completed, rows_scanned, estimated_rows, batch_size, "
+                             "rows_per_second, run_state, throttle, runner) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              table("backfills"))),
             {progress.migration_id, std::int64_t{progress.step}, progress.table, last_key, progress.rows_updated,
-             progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0}});
+             progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0},
+             progress.rows_scanned, progress.estimated_rows, progress.batch_size, progress.rows_per_second,
+             optional_text(progress.run_state), optional_text(progress.throttle), optional_text(progress.runner)});
     }
 }
 
 void StateStore::delete_backfills(const Migration& migration) {
     m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE migration_id = ?", table("backfills"))),
                          {migration.id});
+}
+
+std::vector<BackfillPause> StateStore::backfill_pauses() {
+    QueryResult result = m_connection.query(
+        fmt::format("SELECT scope, paused_by, paused_at, reason FROM {} ORDER BY scope", table("backfill_pauses")));
+    std::vector<BackfillPause> pauses;
+    for (const Row& row : result.rows) {
+        pauses.push_back(
+            {value_to_string(row[0]), value_to_string(row[1]), value_to_string(row[2]), value_to_string(row[3])});
+    }
+    return pauses;
+}
+
+void StateStore::pause_backfills(const BackfillPause& pause) {
+    Value reason = pause.reason.empty() ? Value(nullptr) : Value(pause.reason);
+    std::int64_t changed =
+        m_connection.execute(bind(fmt::format("UPDATE {} SET paused_by = ?, paused_at = ?, reason = ? WHERE scope = ?",
+                                              table("backfill_pauses"))),
+                             {pause.paused_by, pause.paused_at, reason, pause.scope});
+    if (changed == 0) {
+        m_connection.execute(
+            bind(fmt::format("INSERT INTO {} (scope, paused_by, paused_at, reason) VALUES (?, ?, ?, ?)",
+                             table("backfill_pauses"))),
+            {pause.scope, pause.paused_by, pause.paused_at, reason});
+    }
+}
+
+std::int64_t StateStore::resume_backfills(const std::string& scope) {
+    if (scope.empty()) {
+        return m_connection.execute(fmt::format("DELETE FROM {}", table("backfill_pauses")));
+    }
+    return m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE scope = ?", table("backfill_pauses"))), {scope});
 }
 
 void StateStore::append_event(Event event) {

@@ -45,8 +45,26 @@ struct BackfillProgress {
     std::int64_t batches = 0;
     std::int64_t passes = 0;
     std::string started_at;
-    std::string updated_at;
+    std::string updated_at;  // also the heartbeat of the run working on it
     bool completed = false;
+    // What the run working on it reports as it goes, so that `migrate backfill status` shows it
+    // from any host.
+    std::int64_t rows_scanned = 0;     // keys walked in the current pass
+    std::int64_t estimated_rows = 0;   // in the table, as the run found it; 0 when unknown
+    std::int64_t batch_size = 0;       // of the latest batch
+    std::int64_t rows_per_second = 0;  // rows updated per second by the latest run
+    std::string run_state;             // running, waiting, stopped, failed or done
+    std::string throttle;              // what holds or slows it down now
+    std::string runner;                // who runs it: "user on host, pid N"
+};
+
+// `migrate backfill pause`: backfills of `scope` (a migration id, or "*" for all) wait until the
+// pause is lifted.
+struct BackfillPause {
+    std::string scope;
+    std::string paused_by;
+    std::string paused_at;
+    std::string reason;
 };
 
 struct Event {
@@ -69,6 +87,7 @@ struct StateSnapshot {
     std::map<std::string, Event> last_event;  // per migration id
     // Steps of a part-done phase that already ran, by (migration id, phase, direction).
     std::map<std::tuple<std::string, Phase, Direction>, std::vector<int>> completed_steps;
+    std::vector<BackfillPause> pauses;
 };
 
 // A backfill cursor as JSON (an array of the key's values), as the state store keeps it.
@@ -77,11 +96,15 @@ nlohmann::json key_to_json(const Row& key);
 class StateStore {
   public:
     // Version of the state tables' layout this build reads and writes.
-    static constexpr int schema_version = 1;
+    // 2 added the backfills' live figures and the pauses.
+    static constexpr int schema_version = 2;
 
     StateStore(const Dialect& dialect, Connection& connection) : m_dialect(dialect), m_connection(connection) {}
 
     bool initialized();
+    // The layout the store has: schema_version after initialize(), maybe older before; 0 when
+    // the store does not exist.
+    int layout();
     // Creates the state tables if missing, in their own transaction. Refuses a store written by
     // a newer migrate.
     void initialize();
@@ -106,6 +129,13 @@ class StateStore {
     void save_backfill(const BackfillProgress& progress);
     void delete_backfills(const Migration& migration);
 
+    // Not under the runner lock, and each in its own transaction: they come from another shell
+    // while a backfill runs. Throw Error(state) on a store that does not exist yet.
+    std::vector<BackfillPause> backfill_pauses();
+    void pause_backfills(const BackfillPause& pause);
+    // Lifts the pause of `scope`, or every pause when it is empty; returns how many there were.
+    std::int64_t resume_backfills(const std::string& scope);
+
     void append_event(Event event);
 
   private:
@@ -114,6 +144,7 @@ class StateStore {
     // them as the dialect wants.
     std::string bind(std::string sql) const;
     void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
+    void upgrade_from(int layout);
 
     const Dialect& m_dialect;
     Connection& m_connection;

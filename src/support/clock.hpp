@@ -2,11 +2,16 @@
 // orders them the same way, whatever its time zone settings.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace migrate {
 
 // "2026-11-26T02:49:08.123Z"
 std::string utc_timestamp();
+
+// The time utc_timestamp() wrote; nullopt for anything else.
+std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(const std::string& text);
 
 }  // namespace migrate

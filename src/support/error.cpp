@@ -28,6 +28,8 @@ const char* to_string(ErrorKind kind) {
             return "lint";
         case ErrorKind::lock_timeout:
             return "lock_timeout";
+        case ErrorKind::interrupted:
+            return "interrupted";
         case ErrorKind::internal:
             return "internal";
     }

@@ -14,6 +14,8 @@ enum class ErrorKind {
     state,         // the state store forbids the request (order, checksum, ...) -> exit 1
     lint,          // apply refused: the linter found problems in what it would run -> exit 3
     lock_timeout,  // runner lock or database lock waits exhausted               -> exit 5
+    interrupted,   // SIGINT or SIGTERM stopped a backfill at a checkpoint; code names the signal
+                   //                                                            -> exit 130 / 143
     internal,      // a bug in migrate                                           -> exit 1
 };
 

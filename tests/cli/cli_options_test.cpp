@@ -58,6 +58,8 @@ TEST(CliOptions, ConfigFileSuppliesDatabaseDirLockWaitAndBatchSize) {
     project.write("migrate.toml", R"toml(database_url = "sqlite:app.db"
 dir = "migrations"
 lock_wait = "250ms"
+
+[backfill]
 batch_size = 4000
 )toml");
 
@@ -93,6 +95,8 @@ TEST(CliOptions, CommandLineBeatsEnvironmentBeatsConfigFile) {
     }
     project.write("migrate.toml", R"toml(database_url = "sqlite:config.db"
 dir = "config-dir"
+
+[backfill]
 batch_size = 4000
 )toml");
     Env env = {{"MIGRATE_DATABASE_URL", "sqlite:env.db"}, {"MIGRATE_DIR", "env-dir"}};
@@ -190,8 +194,8 @@ TEST(CliOptions, ConfigFileWithUnknownKeyNamesFileAndLine) {
 TEST(CliOptions, ConfigFileWithWrongTypeNamesFileAndLine) {
     Project project;
     project.use_example_migrations();
-    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\n\nbatch_size = \"big\"\n");
-    EXPECT_TRUE(failed_with(project.migrate_bare({"status"}), {"migrate.toml:3", "batch_size"}));
+    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\n[backfill]\nbatch_size = \"big\"\n");
+    EXPECT_TRUE(failed_with(project.migrate_bare({"status"}), {"migrate.toml:3", "backfill.batch_size"}));
     project.write("conf/custom.toml", "dir = 5\n");
     EXPECT_TRUE(failed_with(project.migrate({"--config", "conf/custom.toml", "status"}),
                             {(fs::path("conf") / "custom.toml").string() + ":1", "dir"}));
@@ -218,10 +222,13 @@ TEST(CliOptions, ConfigFileWithBadDurationIsAConfigErrorNamingTheLine) {
 TEST(CliOptions, ConfigFileWithBatchSizeZeroIsRefused) {
     Project project;
     project.use_example_migrations();
-    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\nbatch_size = 0\n");
+    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\n[backfill]\nbatch_size = 0\n");
     // The command line refuses --batch-size 0; the same value in the file must not silently
     // become the default.
-    EXPECT_TRUE(failed_with(project.migrate_bare({"plan"}), {"migrate.toml:2", "batch_size"}));
+    EXPECT_TRUE(failed_with(project.migrate_bare({"plan"}), {"migrate.toml:3", "backfill.batch_size"}));
+    // Where it used to be, the key is named with where it belongs now.
+    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\nbatch_size = 500\n");
+    EXPECT_TRUE(failed_with(project.migrate_bare({"plan"}), {"migrate.toml:2", "batch_size belongs in [backfill]"}));
 }
 
 TEST(CliOptions, MissingConfigFileGivenExplicitlyIsNamed) {

@@ -1,111 +1,43 @@
 // Backfills on every dialect: keyset batches over single and composite keys, a run killed with
-// SIGKILL part-way that resumes with every row updated exactly once, and rows written behind the
-// cursor by the application caught by a further pass. SQLite-only: tables walked by rowid, and
-// the kill in WAL mode.
+// SIGKILL five times at random moments that resumes with every row updated exactly once, and rows
+// written behind the cursor by the application caught by a further pass. SQLite-only: tables
+// walked by rowid, and the kills in WAL mode.
+#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include "engine/project.hpp"
+#include "backfill_fixture.hpp"
 #include "recording_observer.hpp"
 #include "support/error.hpp"
-#include "test_database.hpp"
-#include "test_support.hpp"
 
 namespace migrate {
 namespace {
 
-using testing::TempDir;
+using testing::item_count;
+using testing::items_migration;
 
-// `touches` counts how often the backfill updated each row: it must end at exactly 1. The table
-// is big enough that a run in batches of 20 takes seconds, so the tests can kill it part-way.
-// MySQL concatenates with CONCAT(), and MariaDB stops a recursive CTE after 1000 rounds
-// (max_recursive_iterations), so there the 40,000 rows are 200 x 200.
-constexpr int item_count = 40000;
-constexpr const char* items_migration = R"toml(
-[[expand]]
-up.sqlite = """
-CREATE TABLE items (id INTEGER PRIMARY KEY, src TEXT NOT NULL, dst TEXT, touches INTEGER NOT NULL DEFAULT 0)
-"""
-up.postgres = """
-CREATE TABLE items (id BIGSERIAL PRIMARY KEY, src TEXT NOT NULL, dst TEXT, touches INTEGER NOT NULL DEFAULT 0)
-"""
-up.mysql = """
-CREATE TABLE items (id BIGINT AUTO_INCREMENT PRIMARY KEY, src VARCHAR(40) NOT NULL, dst VARCHAR(40),
-                    touches INTEGER NOT NULL DEFAULT 0)
-"""
-down = "DROP TABLE items"
-
-[[expand]]
-up.default = """
-INSERT INTO items (src)
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000)
-SELECT 'item-' || i FROM n;
-"""
-up.mysql = """
-INSERT INTO items (src)
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
-SELECT CONCAT('item-', (a.i - 1) * 200 + b.i) FROM n AS a CROSS JOIN n AS b ORDER BY a.i, b.i;
-"""
-down = "DELETE FROM items"
-
-[[backfill]]
-table = "items"
-set = "dst = upper(src), touches = touches + 1"
-where = "dst IS NULL"
-)toml";
-
-class Backfill : public testing::DialectTest {
+class Backfill : public testing::BackfillFixture {
   protected:
-    std::string url() { return db().url(); }
-    std::string dir() const { return (m_dir / "migrations").string(); }
-    std::string state(const std::string& table) { return db().state_table(table); }
-
-    Project project(int batch_size) {
-        ProjectSettings settings;
-        settings.url = parse_database_url(url());
-        settings.dir = m_dir / "migrations";
-        settings.run.command = "test";
-        settings.run.backfill.batch_size = batch_size;
-        return Project(settings);
-    }
-
-    std::int64_t rows_recorded() {
-        auto rows = db().rows("SELECT rows_updated FROM " + state("backfills"));
-        return rows.empty() ? 0 : std::stoll(rows[0][0]);
-    }
-
-    // Waits until a running backfill has recorded `rows` rows. Polls without waiting on locks:
-    // in SQLite's rollback-journal mode a reader that waits on a busy writer can be held for
-    // seconds.
-    void wait_until_recorded(std::int64_t rows) {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        while (std::chrono::steady_clock::now() < deadline) {
-            auto value = db().try_value("SELECT rows_updated FROM " + state("backfills"));
-            if (value && std::stoll(*value) >= rows) {
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        FAIL() << "the backfill never reached " << rows << " rows";
-    }
-
-    // Kills migrate twice part-way through the backfill, checks after each kill that the state
-    // and the data agree, then lets a third run finish the job. `prepare` runs after expand.
-    void kill_twice_then_resume(const std::function<void()>& prepare) {
-        testing::write_file(m_dir / "migrations" / "0001_items.toml", items_migration);
-        auto expand = testing::run_migrate({"apply", "--phase", "expand", "-u", url(), "-d", dir()});
-        ASSERT_EQ(expand.exit_code, 0) << expand.err;
+    // Kills migrate with SIGKILL five times at random moments of the backfill (the seed is
+    // printed, so a failure can be replayed), checks after each kill that the state and the data
+    // agree, then lets a sixth run finish the job. `prepare` runs after expand.
+    void kill_five_times_then_resume(const std::function<void()>& prepare) {
+        expand_items();
         prepare();
+        unsigned seed = std::random_device{}();
+        SCOPED_TRACE("random seed " + std::to_string(seed));
+        std::mt19937 random(seed);
 
-        for (int round = 0; round < 2; ++round) {
+        for (int round = 0; round < 5; ++round) {
             std::int64_t before = rows_recorded();
-            pid_t child =
-                testing::spawn_migrate({"apply", "--phase", "backfill", "--batch-size", "20", "-u", url(), "-d", dir()},
-                                       m_dir.path(), "backfill" + std::to_string(round));
-            // Kill it once it has committed a few more batches, i.e. truly mid-way.
-            wait_until_recorded(before + 1000);
+            pid_t child = spawn_backfill({"--batch-size", "20"}, "backfill" + std::to_string(round));
+            // Some batches in, then a random pause: the kill may land inside a batch, between
+            // its UPDATE and its commit, or between batches.
+            wait_until_recorded(before + std::uniform_int_distribution<int>(20, 1000)(random));
+            std::this_thread::sleep_for(
+                std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(random)));
             kill(child, SIGKILL);
             EXPECT_EQ(testing::wait_for(child), -SIGKILL);
             db().wait_for_other_sessions();
@@ -127,8 +59,6 @@ class Backfill : public testing::DialectTest {
         EXPECT_EQ(db().value("SELECT rows_updated FROM " + state("backfills")), std::to_string(item_count));
         EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "contracted");
     }
-
-    TempDir m_dir;
 };
 
 TEST_P(Backfill, RunsInBatchesOfTheGivenSize) {
@@ -143,8 +73,8 @@ TEST_P(Backfill, RunsInBatchesOfTheGivenSize) {
     EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "backfilled");
 }
 
-TEST_P(Backfill, KilledRunResumesAndUpdatesEveryRowExactlyOnce) {
-    kill_twice_then_resume([] {});
+TEST_P(Backfill, KilledFiveTimesAtRandomMomentsResumesAndUpdatesEveryRowExactlyOnce) {
+    kill_five_times_then_resume([] {});
 }
 
 TEST_P(Backfill, CompositePrimaryKeyIsWalkedInKeyOrder) {
@@ -230,8 +160,8 @@ INSTANTIATE_TEST_SUITE_P(Dialects, Backfill, ::testing::ValuesIn(testing::test_d
 // What only SQLite has: the rowid, and journal modes in which recovery after a kill differs.
 class SqliteBackfill : public Backfill {};
 
-TEST_P(SqliteBackfill, KilledRunInWalModeResumesAndUpdatesEveryRowExactlyOnce) {
-    kill_twice_then_resume([this] { db().exec("PRAGMA journal_mode = wal"); });
+TEST_P(SqliteBackfill, KilledFiveTimesInWalModeResumesAndUpdatesEveryRowExactlyOnce) {
+    kill_five_times_then_resume([this] { db().exec("PRAGMA journal_mode = wal"); });
 }
 
 TEST_P(SqliteBackfill, TableWithoutDeclaredKeyIsWalkedByRowid) {

@@ -52,7 +52,7 @@ class MysqlBackfill : public testing::MysqlTest {
         settings.dir = m_dir / "migrations";
         settings.lock_timeout = lock_timeout;
         settings.run.command = "test";
-        settings.run.backfill.batch_size = batch_size;
+        settings.run.backfill.batch.fixed = batch_size;
         return Project(settings);
     }
 

@@ -35,7 +35,7 @@ class PostgresTransactions : public testing::PostgresTest {
         settings.dir = m_dir / "migrations";
         settings.lock_timeout = lock_timeout;
         settings.run.command = "test";
-        settings.run.backfill.batch_size = batch_size;
+        settings.run.backfill.batch.fixed = batch_size;
         return Project(settings);
     }
 

@@ -12,12 +12,21 @@ namespace migrate::testing {
 class RecordingObserver final : public RunObserver {
   public:
     void phase_started(const PhaseRun&) override {}
-    void backfill_batch(const PhaseRun&, const Action&, const BackfillProgress&) override { ++batches; }
+    void backfill(const PhaseRun&, const Action&, const BackfillEvent& event) override {
+        events.push_back(event);
+        if (event.kind == BackfillEvent::Kind::batch) {
+            ++batches;
+        }
+        if (event.kind == BackfillEvent::Kind::retrying) {
+            retries.push_back(event.error_code);
+        }
+    }
     void retrying(const PhaseRun*, int, int, Duration, const Error& error) override { retries.push_back(error.code()); }
     void note(const PhaseRun&, const std::string& message) override { notes.push_back(message); }
     void phase_finished(const PhaseRun&, Duration) override {}
 
     int batches = 0;
+    std::vector<BackfillEvent> events;
     std::vector<std::string> retries;  // the error code of each retry
     std::vector<std::string> notes;
 };

@@ -146,6 +146,8 @@ class Dialect {
     // What the backfill's throttles and reports read. The defaults say the dialect cannot tell:
     // the options that need them are refused before a backfill starts.
 
+    // Whether replica_lag and server_load can tell anything: a server database.
+    virtual bool can_watch_replicas_and_load() const { return false; }
     // How far `replica` (a connection to a replica of the target) replays behind its primary;
     // nullopt when it cannot tell (replication stopped, nothing replayed yet), which throttles
     // as a lag too long would. Throws Error(usage) when the server is not a replica.

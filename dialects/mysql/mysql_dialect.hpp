@@ -33,6 +33,7 @@ class MysqlDialect final : public Dialect {
                             std::vector<Value>& params) const override;
     std::vector<std::string> key_columns(Connection& connection, std::string_view table) const override;
 
+    bool can_watch_replicas_and_load() const override { return true; }
     std::optional<Duration> replica_lag(Connection& replica) const override;
     std::optional<std::int64_t> server_load(Connection& connection) const override;
     std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const override;

@@ -289,77 +289,92 @@ KeysetBackfill::Batch KeysetBackfill::run_batch() {
     return batch;
 }
 
-bool KeysetBackfill::start_next_pass_or_finish() {
-    std::int64_t left = count_remaining(*m_work, m_step);
-    if (left == 0) {
-        return false;
-    }
+void KeysetBackfill::next_pass(std::int64_t left, const BackfillListener& listener) {
     if (m_progress.passes >= m_options.max_passes) {
         throw Error(ErrorKind::state,
                     fmt::format("backfill of {} ({}) walked the table {} times and {} rows still match `where {}`",
                                 m_step.table, m_migration.label(), m_progress.passes, left, m_step.where),
                     {}, "make sure `set` makes `where` false for every row it updates");
     }
-    // Rows behind the cursor changed since this pass started: walk again from the start.
-    BackfillProgress next = m_progress;
-    next.last_key.clear();
-    next.rows_scanned = 0;
-    ++next.passes;
-    m_work->begin();
-    try {
-        m_store->save_backfill(next);
-        m_work->commit();
-    } catch (...) {
-        m_work->rollback();
-        throw;
+    resilient(listener, [&] {
+        BackfillProgress next = m_progress;
+        next.last_key.clear();
+        next.rows_scanned = 0;
+        ++next.passes;
+        m_work->begin();
+        try {
+            m_store->save_backfill(next);
+            m_work->commit();
+        } catch (...) {
+            m_work->rollback();
+            throw;
+        }
+        m_progress = next;
+    });
+}
+
+void KeysetBackfill::report_finished(const BackfillListener& listener) {
+    m_pacing.clear();
+    BackfillEvent finished = event(BackfillEvent::Kind::finished);
+    finished.size_before = m_size_before;
+    if (m_work) {
+        try {
+            finished.size_after = m_dialect.table_size(*m_work, m_step.table);
+        } catch (const Error&) {
+            // The phase is recorded as done; a size it cannot read now is only not reported.
+        }
     }
-    m_progress = next;
-    return true;
+    listener(finished);
+}
+
+void KeysetBackfill::prepare(const BackfillListener& listener) {
+    m_throttles.push_back(make_pause_request_throttle(m_dialect, m_migration.id));
+    if (!m_options.pause_file.empty()) {
+        m_throttles.push_back(make_pause_file_throttle(m_options.pause_file));
+    }
+    ConnectOptions replica_options;
+    replica_options.read_only = true;
+    replica_options.application_name = "migrate replica check";
+    for (const DatabaseUrl& replica : m_options.replicas) {
+        m_throttles.push_back(
+            make_replica_lag_throttle(m_dialect, replica, m_options.max_replica_lag, replica_options));
+    }
+    if (m_options.max_load || m_options.critical_load) {
+        m_throttles.push_back(make_load_throttle(m_dialect, m_options.max_load, m_options.critical_load));
+    }
+    resilient(listener, [&] {
+        m_size_before = m_dialect.table_size(*m_work, m_step.table);
+        m_progress.estimated_rows = m_dialect.estimated_rows(*m_work, m_step.table).value_or(0);
+        save_live("running", {});
+    });
+    BackfillEvent started = event(BackfillEvent::Kind::started);
+    started.size_before = m_size_before;
+    listener(started);
+    m_prepared = true;
 }
 
 BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std::function<void()>& still_locked) {
-    m_started = Clock::now();
-    m_progress.migration_id = m_migration.id;
-    m_progress.step = m_step_index;
-    m_progress.table = m_step.table;
-    m_progress.passes = 1;
-    m_progress.runner = m_options.runner;
-    BackfillEvent started;
-    resilient(listener, [&] {
-        if (!m_store->backfill_progress(m_migration, m_step_index)) {
-            save_live("running", {});
+    if (!m_prepared) {
+        m_started = Clock::now();
+        m_progress.migration_id = m_migration.id;
+        m_progress.step = m_step_index;
+        m_progress.table = m_step.table;
+        m_progress.passes = 1;
+        m_progress.runner = m_options.runner;
+        resilient(listener, [&] {
+            if (!m_store->backfill_progress(m_migration, m_step_index)) {
+                save_live("running", {});
+            }
+        });
+        if (m_progress.completed) {
+            return m_progress;
         }
-    });
-    if (m_progress.completed) {
-        return m_progress;
     }
     try {
-        m_throttles.push_back(make_pause_request_throttle(m_dialect, m_migration.id));
-        if (!m_options.pause_file.empty()) {
-            m_throttles.push_back(make_pause_file_throttle(m_options.pause_file));
+        if (!m_prepared) {
+            prepare(listener);
         }
-        ConnectOptions replica_options;
-        replica_options.read_only = true;
-        replica_options.application_name = "migrate replica check";
-        for (const DatabaseUrl& replica : m_options.replicas) {
-            m_throttles.push_back(
-                make_replica_lag_throttle(m_dialect, replica, m_options.max_replica_lag, replica_options));
-        }
-        if (m_options.max_load || m_options.critical_load) {
-            m_throttles.push_back(make_load_throttle(m_dialect, m_options.max_load, m_options.critical_load));
-        }
-        std::optional<std::int64_t> size_before;
-        resilient(listener, [&] {
-            size_before = m_dialect.table_size(*m_work, m_step.table);
-            m_progress.estimated_rows = m_dialect.estimated_rows(*m_work, m_step.table).value_or(0);
-            save_live("running", {});
-        });
-        started = event(BackfillEvent::Kind::started);
-        started.size_before = size_before;
-        listener(started);
-
         auto lock_checked = Clock::now();
-        int batches_this_run = 0;
         while (true) {
             if (int signal = stop_requested()) {
                 stop(signal);
@@ -371,12 +386,9 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
             wait_for_throttles(listener);
             Batch batch = resilient(listener, [&] { return run_batch(); });
             if (batch.end_of_pass) {
-                if (resilient(listener, [&] { return start_next_pass_or_finish(); })) {
-                    continue;
-                }
-                break;
+                return m_progress;
             }
-            ++batches_this_run;
+            ++m_batches_this_run;
             m_updated_this_run += batch.updated;
             m_scanned_this_run += batch.rows;
             m_sizer.record(batch.rows, batch.took);
@@ -404,12 +416,12 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
             done.waited = pause;
             listener(done);
 
-            if (m_options.vacuum_every > 0 && batches_this_run % m_options.vacuum_every == 0) {
+            if (m_options.vacuum_every > 0 && m_batches_this_run % m_options.vacuum_every == 0) {
                 auto vacuum_started = Clock::now();
                 resilient(listener, [&] { m_dialect.vacuum_table(*m_work, m_step.table); });
                 BackfillEvent vacuumed = event(BackfillEvent::Kind::vacuumed);
-                std::optional<std::int64_t> size = m_dialect.table_size(*m_work, m_step.table);
-                vacuumed.size_after = size;
+                vacuumed.size_before = m_size_before;
+                vacuumed.size_after = m_dialect.table_size(*m_work, m_step.table);
                 vacuumed.message =
                     fmt::format("VACUUM {} took {}", m_step.table, format_duration(since(vacuum_started)));
                 listener(vacuumed);
@@ -418,12 +430,6 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
                 stop(stop_requested());
             }
         }
-        m_pacing.clear();
-        BackfillEvent finished = event(BackfillEvent::Kind::finished);
-        finished.size_before = started.size_before;
-        resilient(listener, [&] { finished.size_after = m_dialect.table_size(*m_work, m_step.table); });
-        listener(finished);
-        return m_progress;
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::interrupted && m_work) {
             try {

@@ -92,11 +92,17 @@ class KeysetBackfill {
     KeysetBackfill(const Dialect& dialect, ConnectionSource connect, const Migration& migration, int step_index,
                    BackfillSpec spec, BackfillOptions options);
 
-    // Runs batches until a pass finds no row matching `where`; returns the final progress (not
-    // yet marked completed: the caller does that together with the phase transition). Throws
-    // Error(interrupted) when a stop was requested (StopSignals), after saving the cursor.
-    // `still_locked` is asked every few seconds whether the runner lock is still held.
+    // Runs batches to the end of the current pass and returns the progress (not marked completed:
+    // the caller counts what is left and does that together with the phase transition, or asks
+    // for another pass). Throws Error(interrupted) when a stop was requested (StopSignals), after
+    // saving the cursor. `still_locked` is asked every few seconds whether the runner lock is
+    // still held.
     BackfillProgress run(const BackfillListener& listener, const std::function<void()>& still_locked);
+    // Rows behind the cursor (`left` of them) match `where` again: starts another walk from the
+    // first key, or fails when `max_passes` walks did not make `where` false.
+    void next_pass(std::int64_t left, const BackfillListener& listener);
+    // Reports the end, once the caller has recorded the phase as done.
+    void report_finished(const BackfillListener& listener);
 
   private:
     struct Batch {
@@ -117,8 +123,8 @@ class KeysetBackfill {
     void wait_for_throttles(const BackfillListener& listener);
     std::string holding_throttle();
     Batch run_batch();
-    // Starts another pass, or fails when `where` still matches after max_passes.
-    bool start_next_pass_or_finish();
+    // On the first run: the throttles, the table's size and row estimate, the start event.
+    void prepare(const BackfillListener& listener);
     // Upper key of the next batch after `last_key`, or an empty row at the end of a pass; `keys`
     // becomes the number of keys up to it.
     Row next_upper_key(const Row& last_key, int batch_size, int& keys);
@@ -145,6 +151,9 @@ class KeysetBackfill {
     std::int64_t m_scanned_this_run = 0;
     Duration m_throttled{0};  // waiting for throttles in this run
     std::string m_pacing;     // the rate limit or sleep ratio, when it slowed the latest batch
+    bool m_prepared = false;
+    std::optional<std::int64_t> m_size_before;
+    int m_batches_this_run = 0;
 };
 
 // Rows of `spec.table` that still match its `where`.

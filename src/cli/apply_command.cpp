@@ -35,6 +35,7 @@ int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, &options.backfill);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
     Project project(project_settings(settings));
+    check_backfill_options(settings.backfill.options, project.dialect());
     std::optional<LintRun> linting;
     std::function<std::vector<lint::Finding>(const Plan&)> refusals;
     std::function<void(const Plan&)> lint_check;

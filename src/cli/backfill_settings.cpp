@@ -55,6 +55,7 @@ void add_backfill_options(CLI::App& command, BackfillCliOptions& options) {
         .add_option("--batch-size", options.batch_size,
                     "Rows per backfill batch, fixed (default: adaptive, see --batch-time)")
         ->check(CLI::Range(1, max_batch_size))
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--batch-time", options.batch_time,
@@ -63,14 +64,17 @@ void add_backfill_options(CLI::App& command, BackfillCliOptions& options) {
         ->group(group);
     command.add_option("--min-batch", options.min_batch, "Smallest adaptive batch (default: 100)")
         ->check(CLI::Range(1, max_batch_size))
+        ->type_name("N")
         ->group(group);
     command.add_option("--max-batch", options.max_batch, "Largest adaptive batch (default: 50000)")
         ->check(CLI::Range(1, max_batch_size))
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--max-rows-per-second", options.max_rows_per_second,
                     "Update at most this many rows per second (default: no limit)")
         ->check(CLI::PositiveNumber)
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--sleep-ratio", options.sleep_ratio,
@@ -90,11 +94,13 @@ void add_backfill_options(CLI::App& command, BackfillCliOptions& options) {
                     "Wait while the server runs this many statements or more besides the backfill (PostgreSQL "
                     "active backends, MySQL Threads_running; default: no limit)")
         ->check(CLI::PositiveNumber)
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--critical-load", options.critical_load,
                     "Stop the backfill (cursor saved, exit 1) when the server runs this many statements or more")
         ->check(CLI::PositiveNumber)
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--pause-file", options.pause_file,
@@ -105,6 +111,7 @@ void add_backfill_options(CLI::App& command, BackfillCliOptions& options) {
         .add_option("--vacuum-every", options.vacuum_every,
                     "PostgreSQL: VACUUM the table every N batches, so the dead rows of earlier batches are reused")
         ->check(CLI::PositiveNumber)
+        ->type_name("N")
         ->group(group);
     command
         .add_option("--progress", options.progress,
@@ -273,6 +280,27 @@ BackfillSettings resolve_backfill(const BackfillFileSettings& file, const Backfi
         settings.progress = file.progress.value_or(ProgressStyle::automatic);
     }
     return settings;
+}
+
+void check_backfill_options(const BackfillOptions& options, const Dialect& dialect) {
+    if (options.vacuum_every > 0 && !dialect.can_vacuum()) {
+        throw Error(ErrorKind::usage, fmt::format("--vacuum-every is for PostgreSQL; {} has no VACUUM to run between "
+                                                  "batches",
+                                                  dialect.name()));
+    }
+    bool watches = !options.replicas.empty() || options.max_load || options.critical_load;
+    if (watches && !dialect.can_watch_replicas_and_load()) {
+        throw Error(ErrorKind::usage,
+                    fmt::format("--replica, --max-load and --critical-load watch a database server; {} has neither "
+                                "replicas nor a load to read",
+                                dialect.name()));
+    }
+    for (const DatabaseUrl& replica : options.replicas) {
+        if (make_dialect(replica)->name() != dialect.name()) {
+            throw Error(ErrorKind::usage, fmt::format("--replica {} is not a {} database like the target",
+                                                      replica.redacted(), dialect.name()));
+        }
+    }
 }
 
 std::string describe_batching(const BatchSizing& sizing) {

@@ -67,6 +67,10 @@ struct BackfillSettings {
 // option for values that do not fit together (--min-batch above --max-batch, ...).
 BackfillSettings resolve_backfill(const BackfillFileSettings& file, const BackfillCliOptions* cli);
 
+// Refuses, before anything runs, the options `dialect` cannot honour (VACUUM, replicas and load
+// on SQLite) and replicas of another kind of database.
+void check_backfill_options(const BackfillOptions& options, const Dialect& dialect);
+
 // "adaptive, 0.5s per batch, 100 to 50000 rows" or "1000 rows per batch", for plans.
 std::string describe_batching(const BatchSizing& sizing);
 

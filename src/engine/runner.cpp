@@ -159,39 +159,66 @@ void Runner::run_backfill(const PhaseRun& run) {
                 e.code(), "the cursor is saved; run 'migrate apply' again to resume");
         }
     };
+    auto listener_for = [&](const Action& action) {
+        return [&](const BackfillEvent& event) { m_observer.backfill(run, action, event); };
+    };
+    std::vector<std::unique_ptr<KeysetBackfill>> backfills;
     for (const Action& action : run.actions) {
-        try {
-            BackfillOptions options = m_options.backfill;
-            options.retry = m_options.retry;
-            KeysetBackfill backfill(m_dialect, m_connect, migration, action.step, action.backfill, options);
-            backfill.run([&](const BackfillEvent& event) { m_observer.backfill(run, action, event); }, still_locked);
-        } catch (const Error& e) {
-            if (e.kind() == ErrorKind::interrupted) {
-                record_interruption(run, e.what());
-                throw;
+        BackfillOptions options = m_options.backfill;
+        options.retry = m_options.retry;
+        backfills.push_back(
+            std::make_unique<KeysetBackfill>(m_dialect, m_connect, migration, action.step, action.backfill, options));
+    }
+    // Each step walks its table; then one count per step, in the transaction that records the
+    // phase, decides: done, or another walk for the rows written behind the cursor meanwhile.
+    while (true) {
+        for (std::size_t k = 0; k < run.actions.size(); ++k) {
+            try {
+                backfills[k]->run(listener_for(run.actions[k]), still_locked);
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::interrupted) {
+                    record_interruption(run, e.what());
+                    throw;
+                }
+                throw in_context(step_name(run, run.actions[k]), e);
             }
-            throw in_context(step_name(run, action), e);
+        }
+        std::vector<std::int64_t> left(run.actions.size(), 0);
+        bool complete = false;
+        transaction(run, [&] {
+            for (std::size_t k = 0; k < run.actions.size(); ++k) {
+                left[k] = count_remaining(m_connection, run.actions[k].backfill);
+            }
+            if (std::any_of(left.begin(), left.end(), [](std::int64_t n) { return n > 0; })) {
+                return;
+            }
+            for (const Action& action : run.actions) {
+                if (auto done = m_store.backfill_progress(migration, action.step)) {
+                    done->completed = true;
+                    done->run_state = "done";
+                    done->throttle.clear();
+                    m_store.save_backfill(*done);
+                }
+            }
+            finish_phase(run);
+            complete = true;
+        });
+        if (complete) {
+            break;
+        }
+        for (std::size_t k = 0; k < run.actions.size(); ++k) {
+            if (left[k] > 0) {
+                try {
+                    backfills[k]->next_pass(left[k], listener_for(run.actions[k]));
+                } catch (const Error& e) {
+                    throw in_context(step_name(run, run.actions[k]), e);
+                }
+            }
         }
     }
-    transaction(run, [&] {
-        // Writers may have added matching rows after a step finished; the phase is complete
-        // only if none match at the moment it is marked so.
-        for (const Action& action : run.actions) {
-            if (std::int64_t left = count_remaining(m_connection, action.backfill); left > 0) {
-                throw Error(ErrorKind::state,
-                            fmt::format("{}: {} rows match `where {}` again after the backfill finished; run "
-                                        "'migrate apply --phase backfill' again to catch up",
-                                        step_name(run, action), left, action.backfill.where));
-            }
-            if (auto done = m_store.backfill_progress(migration, action.step)) {
-                done->completed = true;
-                done->run_state = "done";
-                done->throttle.clear();
-                m_store.save_backfill(*done);
-            }
-        }
-        finish_phase(run);
-    });
+    for (std::size_t k = 0; k < run.actions.size(); ++k) {
+        backfills[k]->report_finished(listener_for(run.actions[k]));
+    }
 }
 
 void Runner::finish_phase(const PhaseRun& run) {

@@ -3,7 +3,12 @@
 // runs single-row reads and updates on that table, and prints rows/s of both beside the load's
 // throughput and latency alone, during the backfill and during the plain UPDATE.
 //   backfill_bench [URL] [--migrate PATH] [--pgbench PATH] [--rows N] [--clients N] [--oltp-seconds S]
-//                  [-- OPTIONS OF migrate apply, e.g. --batch-size 5000]
+//                  [--rate TPS] [-- OPTIONS OF migrate apply, e.g. --batch-size 5000]
+// Without --rate the load is closed-loop: the clients run back to back and keep the cores busy,
+// so anything else on the machine shows in their latency. With --rate, pgbench schedules TPS
+// transactions a second (an application's traffic does not wait for its previous request), and
+// latencies count from the scheduled start, so a statement held by a lock delays the ones queued
+// behind it too.
 // URL (default: MIGRATE_TEST_POSTGRES_URL, see scripts/test-servers.sh) names a server and a
 // database to connect to; the bench creates a database of its own there and drops it at the end.
 #include <algorithm>
@@ -104,6 +109,7 @@ struct Options {
     std::int64_t rows = 2'000'000;
     std::int64_t clients = 4;
     std::int64_t oltp_seconds = 10;
+    std::int64_t rate = 0;  // 0: closed loop
     std::vector<std::string> apply_options;
 };
 
@@ -280,7 +286,7 @@ struct Transaction {
 };
 
 // pgbench's per-transaction logs (one file per thread, `prefix.PID` and `prefix.PID.N`), whose
-// lines read `client transaction latency_us script epoch_seconds microseconds`.
+// lines read `client transaction latency_us script epoch_seconds microseconds [schedule_lag_us]`.
 std::vector<Transaction> read_pgbench_logs(const fs::path& dir, const std::string& prefix) {
     std::vector<Transaction> out;
     for (const auto& entry : fs::directory_iterator(dir)) {
@@ -301,6 +307,11 @@ std::vector<Transaction> read_pgbench_logs(const fs::path& dir, const std::strin
                 throw std::runtime_error(fmt::format("unexpected line in {}: {}", entry.path().string(), line));
             }
             transaction.end_us = seconds * 1'000'000 + micros;
+            // With --rate a seventh field is the wait between the scheduled and the actual start,
+            // which the application would have waited too.
+            if (std::int64_t schedule_lag = 0; fields >> schedule_lag) {
+                transaction.latency_us += schedule_lag;
+            }
             out.push_back(transaction);
         }
     }
@@ -447,11 +458,26 @@ class BackfillBench {
     Measurement under_load(const std::string& name, const std::function<void()>& operation) {
         std::string prefix = "oltp_" + name;
         std::int64_t clients = m_options.clients;
-        Child pgbench({m_options.pgbench, "-n", "-c", std::to_string(clients), "-j",
-                       std::to_string(std::min<std::int64_t>(clients, 2)), "-T", "86400", "-l", "--log-prefix",
-                       (m_scratch / prefix).string(), "-f", (m_scratch / "read.sql").string() + "@1", "-f",
-                       (m_scratch / "update.sql").string() + "@1", m_database.url()},
-                      m_scratch / ("pgbench_" + name + ".out"), m_scratch / ("pgbench_" + name + ".err"));
+        std::vector<std::string> args = {m_options.pgbench,
+                                         "-n",
+                                         "-c",
+                                         std::to_string(clients),
+                                         "-j",
+                                         std::to_string(std::min<std::int64_t>(clients, 2)),
+                                         "-T",
+                                         "86400",
+                                         "-l",
+                                         "--log-prefix",
+                                         (m_scratch / prefix).string(),
+                                         "-f",
+                                         (m_scratch / "read.sql").string() + "@1",
+                                         "-f",
+                                         (m_scratch / "update.sql").string() + "@1"};
+        if (m_options.rate > 0) {
+            args.insert(args.end(), {"-R", std::to_string(m_options.rate)});
+        }
+        args.push_back(m_database.url());
+        Child pgbench(args, m_scratch / ("pgbench_" + name + ".out"), m_scratch / ("pgbench_" + name + ".err"));
         pause_for(load_margin);
         if (!pgbench.running()) {
             throw std::runtime_error(fmt::format("pgbench stopped (exit code {}): {}", pgbench.wait(),
@@ -519,9 +545,10 @@ void print_results(const Options& options, const Measurement& alone, const Measu
         apply_options += " " + arg;
     }
     std::cout << fmt::format(
-        "\n{} rows; OLTP: pgbench, {} clients, single-row reads and updates 1:1; backfill: migrate apply --phase "
-        "backfill{}\n\n",
-        grouped(options.rows), options.clients, apply_options);
+        "\n{} rows; OLTP: pgbench, {} clients, {}, single-row reads and updates 1:1; backfill: migrate apply "
+        "--phase backfill{}\n\n",
+        grouped(options.rows), options.clients,
+        options.rate > 0 ? fmt::format("{} tx/s scheduled", grouped(options.rate)) : "back to back", apply_options);
     std::cout << fmt::format("{:<18}{:>9}{:>11}  |{:>11}{:>9}{:>10}{:>11}\n", "", "seconds", "rows/s", "OLTP tx/s",
                              "p50 ms", "p99 ms", "max ms");
     std::cout << row("OLTP alone", alone) << row("migrate backfill", backfill) << row("plain UPDATE", plain);
@@ -544,7 +571,7 @@ void print_results(const Options& options, const Measurement& alone, const Measu
 
 constexpr const char* usage =
     "usage: backfill_bench [URL] [--migrate PATH] [--pgbench PATH] [--rows N] [--clients N] [--oltp-seconds S]\n"
-    "                      [-- OPTIONS OF migrate apply]\n"
+    "                      [--rate TPS] [-- OPTIONS OF migrate apply]\n"
     "URL defaults to MIGRATE_TEST_POSTGRES_URL.\n";
 
 }  // namespace
@@ -567,6 +594,8 @@ int main(int argc, char** argv) {
         } else if (arg == "--clients" && has_value && parse_positive(argv[i + 1], options.clients)) {
             ++i;
         } else if (arg == "--oltp-seconds" && has_value && parse_positive(argv[i + 1], options.oltp_seconds)) {
+            ++i;
+        } else if (arg == "--rate" && has_value && parse_positive(argv[i + 1], options.rate)) {
             ++i;
         } else if (!arg.starts_with("-") && options.server_url.empty()) {
             options.server_url = arg;

@@ -237,5 +237,56 @@ TEST(CliOptions, MissingConfigFileGivenExplicitlyIsNamed) {
     EXPECT_TRUE(refused_as_usage(project.migrate({"--config", "nope.toml", "status"}), {"nope.toml"}));
 }
 
+TEST(CliOptions, BackfillOptionsThatDoNotFitAreRefusedBeforeAnythingRuns) {
+    Project project;
+    project.use_example_migrations();
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--min-batch", "500", "--max-batch", "100"}),
+                                 {"--min-batch (500) is larger than --max-batch (100)"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--sleep-ratio", "lots"}), {"--sleep-ratio", "lots"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--batch-time", "5"}), {"--batch-time"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--progress", "fancy"}), {"--progress", "fancy"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--max-load", "50", "--critical-load", "20"}),
+                                 {"--critical-load (20) must be above --max-load (50)"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--replica", "no-scheme"}), {"no-scheme"}));
+    EXPECT_FALSE(std::filesystem::exists(project.db()));
+}
+
+TEST(CliOptions, BackfillOptionsSqliteCannotHonourAreRefusedAtTheBackfill) {
+    Project project;
+    project.use_example_migrations();
+    ASSERT_EQ(project.migrate({"apply", "--phase", "expand"}).exit_code, exit_ok);
+    std::string before = sqlite_dump(project.db());
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--vacuum-every", "10"}), {"--vacuum-every", "sqlite"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--replica", "sqlite:other.db"}), {"--replica"}));
+    EXPECT_TRUE(refused_as_usage(project.migrate({"apply", "--max-load", "10"}), {"--max-load", "sqlite"}));
+    EXPECT_EQ(sqlite_dump(project.db()), before);
+}
+
+TEST(CliOptions, BackfillTableInConfigFileIsCheckedKeyByKey) {
+    Project project;
+    project.use_example_migrations();
+    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\n[backfill]\nsleep_ratio = \"half\"\n");
+    EXPECT_TRUE(failed_with(project.migrate_bare({"plan"}), {"migrate.toml:3", "backfill.sleep_ratio"}));
+    project.write("migrate.toml", "database_url = \"sqlite:app.db\"\n[backfill]\n\nbatch_tme = \"1s\"\n");
+    EXPECT_TRUE(failed_with(project.migrate_bare({"plan"}), {"migrate.toml:4", "unknown key 'backfill.batch_tme'"}));
+    project.write("migrate.toml",
+                  "database_url = \"sqlite:app.db\"\n[backfill]\nbatch_time = \"250ms\"\nmax_batch = 700\n");
+    ProcessResult plan = project.migrate_bare({"apply", "--dry-run", "--format", "json"});
+    ASSERT_EQ(plan.exit_code, exit_ok) << show(plan);
+    int backfills = 0;
+    json document = parse_json(plan.out);
+    for (const json& phase : document["phases"]) {
+        for (const json& action : phase["actions"]) {
+            if (action["kind"] == "backfill") {
+                ++backfills;
+                EXPECT_EQ(action["batch_time_ms"], 250);
+                EXPECT_EQ(action["max_batch"], 700);
+                EXPECT_TRUE(action["batch_size"].is_null()) << "adaptive: no fixed size";
+            }
+        }
+    }
+    EXPECT_GT(backfills, 0) << plan.out;
+}
+
 }  // namespace
 }  // namespace migrate::cli_test

@@ -78,7 +78,10 @@ where = "dst IS NULL"
 
 TEST_P(Concurrency, SecondApplyGivesUpWithExitCode5WhenTheLockWaitRunsOut) {
     testing::write_file(m_dir / "migrations" / "0001_items.toml", long_backfill_migration);
-    pid_t first = testing::spawn_migrate(apply_args("60s", "20"), m_dir.path(), "first");
+    // Throttled, so that it surely still runs when the second one gives up on a busy machine.
+    std::vector<std::string> throttled = apply_args("60s", "20");
+    throttled.insert(throttled.end(), {"--max-rows-per-second", "10000"});
+    pid_t first = testing::spawn_migrate(throttled, m_dir.path(), "first");
     // Once the backfill has recorded progress, the first run holds the runner lock.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     bool backfilling = false;

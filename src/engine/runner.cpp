@@ -60,6 +60,14 @@ void Runner::run(const Plan& plan) {
         }
         m_observer.phase_finished(run,
                                   std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started));
+        // A signal that came while the backfill's last count ran: the phase is recorded, and the
+        // next one (a contract, perhaps) is not started.
+        if (int signal = stop_requested(); signal != 0 && &run != &plan.runs.back()) {
+            throw Error(ErrorKind::interrupted,
+                        fmt::format("stopped by {} after {} {}; the next 'migrate apply' goes on from there",
+                                    signal_name(signal), run.migration->label(), to_string(run.phase)),
+                        signal_name(signal));
+        }
     }
 }
 

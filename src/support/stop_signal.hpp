@@ -16,7 +16,7 @@ class StopSignals {
     StopSignals& operator=(const StopSignals&) = delete;
 };
 
-// The signal that asked to stop (SIGINT or SIGTERM), or 0.
+// The signal that asked to stop (SIGINT or SIGTERM) since the last StopSignals was set up, or 0.
 int stop_requested();
 
 // Sleeps for `duration`, waking early when a stop is requested; false if it was.

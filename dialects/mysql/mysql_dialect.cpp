@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -248,21 +250,46 @@ std::vector<std::string> MysqlDialect::key_columns(Connection& connection, std::
     if (exists.rows.empty()) {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
     }
-    QueryResult keys =
-        connection.query(fmt::format("SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE {} "
-                                     "AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-                                     filter.where),
-                         filter.params);
-    if (keys.rows.empty()) {
+    // The primary key, else the unique index of fewest columns that are all NOT NULL, whole (no
+    // prefix) and plain columns (no expression): any of them orders every row exactly once.
+    QueryResult indexes = connection.query(
+        fmt::format("SELECT INDEX_NAME, COLUMN_NAME, NULLABLE, SUB_PART FROM information_schema.STATISTICS WHERE {} "
+                    "AND NON_UNIQUE = 0 ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX",
+                    filter.where),
+        filter.params);
+    std::map<std::string, std::vector<std::string>> usable;
+    std::set<std::string> unusable;
+    std::string primary;
+    for (const Row& row : indexes.rows) {
+        std::string index = value_to_string(row[0]);
+        if (is_null(row[1]) || value_to_string(row[2]) == "YES" || !is_null(row[3])) {
+            unusable.insert(index);
+        }
+        usable[index].push_back(value_to_string(row[1]));
+        if (index == "PRIMARY") {
+            primary = index;
+        }
+    }
+    const std::vector<std::string>* best = nullptr;
+    for (const auto& [index, columns] : usable) {
+        if (unusable.contains(index)) {
+            continue;
+        }
+        if (index == primary) {
+            return columns;
+        }
+        if (best == nullptr || columns.size() < best->size()) {
+            best = &columns;
+        }
+    }
+    if (best == nullptr) {
         throw Error(ErrorKind::input,
-                    fmt::format("backfill table '{}' has no primary key; a backfill walks a table in primary key order",
-                                table));
+                    fmt::format("backfill table '{}' has no primary key and no unique index on NOT NULL columns; a "
+                                "backfill walks a table in the order of such a key",
+                                table),
+                    {}, "add a primary key (or a unique NOT NULL column) in an expand step before the backfill");
     }
-    std::vector<std::string> columns;
-    for (const Row& row : keys.rows) {
-        columns.push_back(value_to_string(row[0]));
-    }
-    return columns;
+    return *best;
 }
 
 std::optional<Duration> MysqlDialect::replica_lag(Connection& replica) const {

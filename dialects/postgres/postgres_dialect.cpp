@@ -166,14 +166,22 @@ std::vector<std::string> PostgresDialect::key_columns(Connection& connection, st
     if (exists.rows.empty() || value_to_string(exists.rows[0][0]) != "t") {
         throw Error(ErrorKind::input, fmt::format("backfill table '{}' does not exist", table));
     }
+    // The primary key, else the valid unique index of fewest columns that are all NOT NULL, with
+    // no expression and no WHERE: any of them orders every row exactly once.
     QueryResult keys = connection.query(
-        "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
-        "WHERE i.indrelid = to_regclass($1) AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        "WITH candidate AS (SELECT i.indexrelid, i.indkey FROM pg_index i WHERE i.indrelid = to_regclass($1) AND "
+        "i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM "
+        "pg_attribute n WHERE n.attrelid = i.indrelid AND n.attnum = ANY (i.indkey) AND NOT n.attnotnull) ORDER BY "
+        "i.indisprimary DESC, i.indnatts, i.indexrelid LIMIT 1) "
+        "SELECT a.attname FROM candidate c JOIN pg_attribute a ON a.attrelid = to_regclass($1) AND a.attnum = ANY "
+        "(c.indkey) ORDER BY array_position(c.indkey::int2[], a.attnum)",
         {std::string(table)});
     if (keys.rows.empty()) {
         throw Error(ErrorKind::input,
-                    fmt::format("backfill table '{}' has no primary key; a backfill walks a table in primary key order",
-                                table));
+                    fmt::format("backfill table '{}' has no primary key and no unique index on NOT NULL columns; a "
+                                "backfill walks a table in the order of such a key",
+                                table),
+                    {}, "add a primary key (or a unique NOT NULL column) in an expand step before the backfill");
     }
     std::vector<std::string> columns;
     for (const Row& row : keys.rows) {

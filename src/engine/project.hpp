@@ -60,6 +60,11 @@ class Project {
     struct Session;
     Session open_for_writing();
     ConnectOptions connect_options(bool read_only) const;
+    // For pause and resume: `work` in a transaction on a connection of its own, retried while a
+    // backfill holds the database busy.
+    template <typename Work>
+    auto in_control_transaction(Work&& work) -> decltype(work(std::declval<StateStore&>()));
+    Event control_event(const std::string& scope, const std::string& outcome, const std::string& detail) const;
     // Creates the state store if needed and reads it, under the runner lock.
     StateSnapshot prepare_state(StateStore& store, RunObserver& observer) const;
     // Takes the runner lock, reads the state, checks it against the files, and runs the plan

@@ -166,8 +166,8 @@ void StateStore::initialize() {
                         fmt::format("the state store was written by a newer migrate (layout {}, this build reads {})",
                                     value_to_string(version.rows[0][0]), schema_version),
                         {}, "upgrade migrate");
-        } else if (int found = static_cast<int>(value_to_int(version.rows[0][0])); found < schema_version) {
-            upgrade_from(found);
+        } else if (value_to_int(version.rows[0][0]) < schema_version) {
+            upgrade();
         }
         m_connection.commit();
     } catch (...) {
@@ -176,7 +176,7 @@ void StateStore::initialize() {
     }
 }
 
-void StateStore::upgrade_from(int) {
+void StateStore::upgrade() {
     // MySQL commits each ALTER on its own, so a run that died half-way left some columns added:
     // only the missing ones are.
     QueryResult existing = m_connection.query(fmt::format("SELECT * FROM {} WHERE 1 = 0", table("backfills")));

@@ -144,7 +144,8 @@ class StateStore {
     // them as the dialect wants.
     std::string bind(std::string sql) const;
     void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
-    void upgrade_from(int layout);
+    // From an older layout to schema_version.
+    void upgrade();
 
     const Dialect& m_dialect;
     Connection& m_connection;

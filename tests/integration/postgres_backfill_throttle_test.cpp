@@ -2,67 +2,32 @@
 // it with pg_basebackup -R) whose replay is paused holds the backfill until replay resumes, a
 // primary given as a replica is refused, and VACUUM runs every N batches with the table's size
 // reported. SERIAL with the other throttle tests: pausing replay must not meet other tests' waits.
-#include <cstdlib>
 #include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "backfill_fixture.hpp"
+#include "postgres_replica.hpp"
 
 namespace migrate {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Drives the replica with a libpq session of its own, not through migrate's classes.
-void on_replica(const std::string& url, const std::string& sql) {
-    pqxx::connection replica(url);
-    pqxx::nontransaction(replica).exec(sql);
-}
-
-// Replay resumes however the test ends: a replica left paused would hold every later test.
-struct ResumeReplayAtExit {
-    std::string url;
-    ~ResumeReplayAtExit() {
-        try {
-            on_replica(url, "SELECT pg_wal_replay_resume()");
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "cannot resume replay on the replica: " << e.what();
-        }
-    }
-};
-
-class PostgresBackfillThrottle : public testing::BackfillFixture {
-  protected:
-    // The test streaming replica of the PostgreSQL test server (scripts/test-servers.sh).
-    std::string replica_url() {
-        const char* url = std::getenv("MIGRATE_TEST_POSTGRES_REPLICA_URL");
-        if (url == nullptr || *url == '\0') {
-            if (std::getenv("CI") != nullptr) {
-                ADD_FAILURE() << "MIGRATE_TEST_POSTGRES_REPLICA_URL is not set; scripts/test-servers.sh starts the "
-                                 "replica";
-            }
-            return {};
-        }
-        return url;
-    }
-};
+class PostgresBackfillThrottle : public testing::BackfillFixture {};
 
 TEST_P(PostgresBackfillThrottle, ReplicaLagHoldsTheBackfillUntilReplayResumes) {
-    if (replica_url().empty()) {
-        GTEST_SKIP() << "no replica (set CI to make this a failure)";
-    }
+    std::string replica_url;
+    MIGRATE_REQUIRE_POSTGRES_REPLICA(replica_url);
     expand_items();
-    on_replica(replica_url(), "SELECT pg_wal_replay_pause()");
-    ResumeReplayAtExit resume_at_exit{replica_url()};
+    testing::PausedReplay paused(replica_url);
     // A write the replica receives but does not replay: from now on its lag grows.
     db().exec("CREATE TABLE lag_marker (id INTEGER)");
     std::this_thread::sleep_for(1500ms);
 
     pid_t child =
-        spawn_backfill({"--replica", replica_url(), "--max-replica-lag", "1s", "--progress", "json"}, "lagging");
+        spawn_backfill({"--replica", replica_url, "--max-replica-lag", "1s", "--progress", "json"}, "lagging");
     for (int i = 0; i < 300 && backfill_state("run_state") != "waiting"; ++i) {
         std::this_thread::sleep_for(20ms);
     }
@@ -71,7 +36,7 @@ TEST_P(PostgresBackfillThrottle, ReplicaLagHoldsTheBackfillUntilReplayResumes) {
     EXPECT_EQ(rows_recorded(), 0) << "the backfill ran while the replica lagged";
     EXPECT_NE(backfill_state("throttle").value_or("").find("replica lag"), std::string::npos);
 
-    on_replica(replica_url(), "SELECT pg_wal_replay_resume()");
+    paused.resume();
     EXPECT_EQ(testing::wait_for(child), 0) << log("lagging");
     expect_every_row_backfilled_once();
     bool waited = false;
@@ -84,7 +49,7 @@ TEST_P(PostgresBackfillThrottle, ReplicaLagHoldsTheBackfillUntilReplayResumes) {
     EXPECT_TRUE(waited) << log("lagging");
     EXPECT_TRUE(went_on) << log("lagging");
     // The password of the replica's URL is not in the progress either.
-    EXPECT_EQ(log("lagging").find(testing::url_password(replica_url())), std::string::npos);
+    EXPECT_EQ(log("lagging").find(testing::url_password(replica_url)), std::string::npos);
 }
 
 TEST_P(PostgresBackfillThrottle, PrimaryGivenAsReplicaIsRefusedBeforeAnyBatch) {

@@ -15,6 +15,7 @@
 
 #include "dialects/dialect.hpp"
 #include "postgres_fixture.hpp"
+#include "postgres_replica.hpp"
 #include "support/error.hpp"
 
 namespace migrate {
@@ -22,8 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::contains;
-
-constexpr const char* replica_url_variable = "MIGRATE_TEST_POSTGRES_REPLICA_URL";
 
 // Waits up to `timeout` for `condition`; false if it never held.
 template <typename Condition>
@@ -62,35 +61,6 @@ int closed_port() {
     close(fd);
     return ntohs(address.sin_port);
 }
-
-// Replay paused on the replica until resumed or destroyed, so that a test failing half-way does
-// not leave the replica behind for every test after it.
-class PausedReplay {
-  public:
-    explicit PausedReplay(const std::string& replica_url) : m_connection(replica_url) {
-        pqxx::nontransaction(m_connection).exec("SELECT pg_wal_replay_pause()");
-    }
-    ~PausedReplay() {
-        try {
-            resume();
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "cannot resume replay on the replica: " << e.what();
-        }
-    }
-    PausedReplay(const PausedReplay&) = delete;
-    PausedReplay& operator=(const PausedReplay&) = delete;
-
-    void resume() {
-        if (m_paused) {
-            pqxx::nontransaction(m_connection).exec("SELECT pg_wal_replay_resume()");
-            m_paused = false;
-        }
-    }
-
-  private:
-    pqxx::connection m_connection;
-    bool m_paused = true;
-};
 
 class PostgresProbes : public testing::PostgresTest {
   protected:
@@ -133,17 +103,8 @@ class PostgresProbes : public testing::PostgresTest {
 };
 
 TEST_P(PostgresProbes, ReplicaLagIsZeroWhenCaughtUpGrowsWhileReplayIsPausedAndRecoversOnResume) {
-    const char* variable = std::getenv(replica_url_variable);
-    if (variable == nullptr || *variable == '\0') {
-        std::string why = std::string(replica_url_variable) +
-                          " is not set: the replica test needs a streaming replica of the test server. Run "
-                          "scripts/test.sh, or `source scripts/test-servers.sh` and run ctest from the same shell";
-        if (testing::running_in_ci()) {
-            FAIL() << why << " (CI is set, so a missing replica is a failure)";
-        }
-        GTEST_SKIP() << why;
-    }
-    std::string replica_url = variable;
+    std::string replica_url;
+    MIGRATE_REQUIRE_POSTGRES_REPLICA(replica_url);
     // An earlier run that died paused would hold the replica still.
     pqxx::connection control(replica_url);
     pqxx::nontransaction(control).exec("SELECT pg_wal_replay_resume()");
@@ -166,7 +127,7 @@ TEST_P(PostgresProbes, ReplicaLagIsZeroWhenCaughtUpGrowsWhileReplayIsPausedAndRe
     };
     EXPECT_TRUE(eventually(caught_up)) << "lag " << shown(lag);
 
-    PausedReplay paused(replica_url);
+    testing::PausedReplay paused(replica_url);
     EXPECT_EQ(pqxx::nontransaction(control).exec("SELECT pg_is_wal_replay_paused()")[0][0].as<bool>(), true);
     db().exec("INSERT INTO ticks DEFAULT VALUES");
     // Received, not replayed: the lag is the age of the last transaction replayed, and grows.

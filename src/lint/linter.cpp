@@ -145,7 +145,9 @@ struct Linter::Prepared {
         }
         FileText text(std::move(content));
         for (std::size_t i = 0; i < text.line_starts.size(); ++i) {
-            if (auto rest = marker_comment(text.line(static_cast<int>(i) + 1), "migrate:ignore-file")) {
+            // Kept in a variable: the marker's rule list is a view into the line.
+            std::string line = text.line(static_cast<int>(i) + 1);
+            if (auto rest = marker_comment(line, "migrate:ignore-file")) {
                 auto rules = rule_list(*rest);
                 file_ignores.insert(rules.begin(), rules.end());
             }
@@ -367,6 +369,7 @@ UnitResult Linter::lint_migration(const Migration& migration, const std::string&
     prepared.unit.kind = LintUnit::Kind::migration;
     prepared.unit.name = migration.label();
     prepared.unit.file = file;
+    prepared.unit.contract_gated = migration.requirement.has_value();
     prepared.add_file(file, migration.source);
     const std::string& dialect = m_config.settings.dialect;
     for (Phase phase : all_phases) {
@@ -439,7 +442,9 @@ UnitResult Linter::lint_sql(std::string_view sql, std::optional<Phase> phase, co
     prepared.unit.name = file;
     prepared.unit.file = file;
     prepared.add_file(file, std::string(sql));
-    // Snippets stand for a step with a down, so only the SQL itself is judged.
+    // Snippets stand for a step with a down, of a migration whose contract is gated, so only the
+    // SQL itself is judged.
+    prepared.unit.contract_gated = true;
     prepared.unit.steps.push_back(StepInfo{phase, 0, true, false, file, 1, 1});
     add_piece(prepared, phase, Direction::up, 0, file, sql, {1, 1});
     return run(prepared);

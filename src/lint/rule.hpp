@@ -48,6 +48,9 @@ struct LintUnit {
     std::string file;  // the main file
     std::vector<StepInfo> steps;
     std::vector<SqlPiece> pieces;  // in file order: expand ups and downs, backfill, contract
+    // Our migration names the app version its contract waits for ([contract.requires], or
+    // '-- migrate:requires' in .sql), so apply holds the contract back until the fleet runs it.
+    bool contract_gated = false;
     // Set for plain SQL: whether the other half of the pair was looked for and not found.
     bool missing_down_file = false;
     std::string expected_down_file;

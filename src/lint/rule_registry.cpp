@@ -14,6 +14,7 @@ const std::vector<std::unique_ptr<Rule>>& all_rules() {
         out.push_back(make_changing_column_type_rule());
         out.push_back(make_concurrently_in_transaction_rule());
         out.push_back(make_constraint_without_not_valid_rule());
+        out.push_back(make_contract_without_gate_rule());
         out.push_back(make_ddl_in_backfill_rule());
         out.push_back(make_destructive_outside_contract_rule());
         out.push_back(make_dropping_database_rule());

@@ -1,5 +1,6 @@
 // The lint engine between parsers and rules: where findings point in TOML and marked SQL files,
-// suppression comments, phases, loader errors, and which files count as which tool's migrations.
+// suppression comments, phases, the contract gate, loader errors, and which files count as which
+// tool's migrations.
 #include "lint/linter.hpp"
 
 #include <algorithm>
@@ -75,9 +76,10 @@ TEST(LintPositions, FindingsInMarkedSqlPointAtTheStatement) {
                "-- migrate:contract\n"
                "  SELECT 1; ALTER TABLE t RENAME COLUMN a TO b;\n"
                "-- migrate:contract:down\n"
-               "SELECT 1;\n");
+               "SELECT 1;\n"
+               "-- migrate:requires app=web min_version=2.0.0\n");
     std::vector<Finding> findings = lint_dir(dir.path(), "sqlite");
-    ASSERT_EQ(findings.size(), 2u);
+    ASSERT_EQ(findings.size(), 2u) << ::testing::PrintToString(rules_of(findings));
     EXPECT_EQ(findings[0].line, 3);
     EXPECT_EQ(findings[0].column, 1);
     EXPECT_EQ(findings[1].line, 7);
@@ -245,6 +247,106 @@ TEST(LintPhases, PhaseAwareContextFollowsTheMigration) {
                "down = \"DROP TABLE drafts\"\n");
     std::vector<Finding> findings = lint_dir(dir.path());
     EXPECT_TRUE(findings.empty()) << ::testing::PrintToString(rules_of(findings));
+}
+
+// A contract that names no app version: one warning, at the first contract step, saying what to
+// add in the file's own format and that --no-gate is the deliberate way around it.
+const std::string ungated_toml =
+    "[[expand]]\n"
+    "up = \"ALTER TABLE users ADD COLUMN email TEXT\"\n"
+    "down = \"ALTER TABLE users DROP COLUMN email\"\n"
+    "\n"
+    "[[contract]]\n"
+    "up = \"DROP TABLE legacy_sessions\"\n"
+    "irreversible = true\n"
+    "[[contract]]\n"
+    "up = \"DROP TABLE legacy_tokens\"\n"
+    "irreversible = true\n";
+
+TEST(LintGate, TomlContractWithoutRequiresIsAWarningAtTheFirstContractStep) {
+    for (const char* dialect : {"postgres", "mysql", "sqlite"}) {
+        TempDir dir;
+        write_file(dir / "0001_drop.toml", ungated_toml);
+        std::vector<Finding> findings = lint_dir(dir.path(), dialect);
+        ASSERT_EQ(findings.size(), 1u) << dialect << ::testing::PrintToString(rules_of(findings));
+        EXPECT_EQ(findings[0].rule, "contract-without-gate");
+        EXPECT_EQ(findings[0].severity, Severity::warning);
+        EXPECT_EQ(findings[0].line, 5);
+        EXPECT_EQ(findings[0].source_line, "[[contract]]");
+        EXPECT_EQ(findings[0].phase, Phase::contract);
+        EXPECT_EQ(findings[0].step, 0);
+        EXPECT_NE(findings[0].message.find("add [contract.requires] app = \"...\" min_version = \"...\""),
+                  std::string::npos)
+            << findings[0].message;
+        EXPECT_NE(findings[0].message.find("--no-gate"), std::string::npos) << findings[0].message;
+    }
+}
+
+TEST(LintGate, TomlContractWithRequiresIsClean) {
+    TempDir dir;
+    write_file(dir / "0001_drop.toml", ungated_toml + "[contract.requires]\napp = \"web\"\nmin_version = \"2.0.0\"\n");
+    std::vector<Finding> findings = lint_dir(dir.path());
+    EXPECT_TRUE(findings.empty()) << ::testing::PrintToString(rules_of(findings));
+}
+
+TEST(LintGate, MarkedSqlContractWithoutRequiresShowsTheMarkerForm) {
+    const std::string ungated =
+        "-- migrate:expand\n"
+        "ALTER TABLE users ADD COLUMN email TEXT;\n"
+        "-- migrate:expand:down\n"
+        "ALTER TABLE users DROP COLUMN email;\n"
+        "-- migrate:contract irreversible\n"
+        "DROP TABLE legacy_sessions;\n";
+    TempDir dir;
+    write_file(dir / "0002_drop.sql", ungated);
+    std::vector<Finding> findings = lint_dir(dir.path(), "sqlite");
+    ASSERT_EQ(findings.size(), 1u) << ::testing::PrintToString(rules_of(findings));
+    EXPECT_EQ(findings[0].rule, "contract-without-gate");
+    EXPECT_EQ(findings[0].line, 5);
+    EXPECT_NE(findings[0].message.find("add '-- migrate:requires app=... min_version=...'"), std::string::npos)
+        << findings[0].message;
+    EXPECT_NE(findings[0].message.find("--no-gate"), std::string::npos) << findings[0].message;
+
+    write_file(dir / "0002_drop.sql", "-- migrate:requires app=web min_version=2.0.0\n" + ungated);
+    findings = lint_dir(dir.path(), "sqlite");
+    EXPECT_TRUE(findings.empty()) << ::testing::PrintToString(rules_of(findings));
+}
+
+TEST(LintGate, NoContractStepsPlainSqlAndSnippetsAreNotChecked) {
+    TempDir dir;
+    write_file(dir / "0001_email.toml",
+               "[[expand]]\n"
+               "up = \"ALTER TABLE users ADD COLUMN email TEXT\"\n"
+               "down = \"ALTER TABLE users DROP COLUMN email\"\n");
+    write_file(dir / "V2__email_index.sql", "CREATE INDEX CONCURRENTLY users_email ON users (email);\n");
+    write_file(dir / "0003_name" / "up.sql", "ALTER TABLE users ADD COLUMN name TEXT;\n");
+    write_file(dir / "0003_name" / "down.sql", "ALTER TABLE users DROP COLUMN name;\n");
+    std::vector<Finding> findings = lint_dir(dir.path());
+    EXPECT_TRUE(findings.empty()) << ::testing::PrintToString(rules_of(findings));
+    // A snippet stands for SQL of a gated migration: the rule examples of other rules are judged
+    // on their SQL alone.
+    EXPECT_TRUE(
+        linter_for("postgres").lint_sql("DROP TABLE legacy_sessions;", Phase::contract, "m.sql").findings.empty());
+}
+
+TEST(LintGate, IgnoreFileWithItsReasonAcceptsADeliberateUngatedContract) {
+    TempDir dir;
+    write_file(
+        dir / "0001_drop.toml",
+        "# migrate:ignore-file contract-without-gate: nothing has read the legacy tables since 2019\n" + ungated_toml);
+    std::vector<Finding> findings = lint_dir(dir.path());
+    EXPECT_TRUE(findings.empty()) << ::testing::PrintToString(rules_of(findings));
+}
+
+TEST(LintGate, ConfigCanRaiseTheSeverity) {
+    TempDir dir;
+    write_file(dir / "0001_drop.toml", ungated_toml);
+    LintConfig config;
+    config.settings.dialect = "postgres";
+    config.severities.emplace("contract-without-gate", Severity::error);
+    std::vector<Finding> findings = lint_targets(find_lint_targets({dir.path()}), Linter(config)).findings;
+    ASSERT_EQ(findings.size(), 1u) << ::testing::PrintToString(rules_of(findings));
+    EXPECT_EQ(findings[0].severity, Severity::error);
 }
 
 TEST(LintOutput, ControlCharactersFromTheFileNeverReachTheTerminal) {

@@ -14,6 +14,7 @@ std::unique_ptr<Rule> make_adding_stored_generated_column_rule();
 std::unique_ptr<Rule> make_changing_column_type_rule();
 std::unique_ptr<Rule> make_concurrently_in_transaction_rule();
 std::unique_ptr<Rule> make_constraint_without_not_valid_rule();
+std::unique_ptr<Rule> make_contract_without_gate_rule();
 std::unique_ptr<Rule> make_ddl_in_backfill_rule();
 std::unique_ptr<Rule> make_destructive_outside_contract_rule();
 std::unique_ptr<Rule> make_dropping_database_rule();

@@ -5,6 +5,7 @@ ALTER TABLE accounts RENAME TO users;
 ALTER TABLE users RENAME TO accounts;
 -- migrate:backfill
 UPDATE users SET active = 1 WHERE active IS NULL;
+-- expect: contract-without-gate
 -- migrate:contract
 -- expect: unbatched-data-change
 DELETE FROM sessions;

@@ -15,6 +15,26 @@ std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t 
     return out;
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string>& items, const std::string& format) {
+    std::string out;
+    for (const std::string& item : items) {
+        out += (out.empty() ? "" : ", ") + fmt::format(fmt::runtime(format), item);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string Dialect::upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                                const std::vector<std::string>& values, const std::vector<std::string>& key_columns,
+                                const std::vector<std::string>& update_columns) const {
+    return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}", table,
+                       joined(columns, "{}"), joined(values, "{}"), joined(key_columns, "{}"),
+                       joined(update_columns, "{0} = excluded.{0}"));
+}
+
 std::string Dialect::key_compare(const std::vector<std::string>& columns, std::string_view op, const Row& key,
                                  std::vector<Value>& params) const {
     std::string values = placeholders(*this, key.size(), params.size() + 1);

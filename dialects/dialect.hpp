@@ -123,6 +123,16 @@ class Dialect {
     // Creates the namespace the state tables live in, if the dialect has one.
     virtual void create_state_namespace(Connection& connection) const = 0;
     virtual bool state_table_exists(Connection& connection, std::string_view name) const = 0;
+    // The server's clock as whole seconds since the Unix epoch, as an SQL expression. App
+    // heartbeats and the contract gate both read it, so hosts with wrong clocks agree on who is
+    // live.
+    virtual std::string epoch_now_sql() const = 0;
+    // One INSERT of `values` (SQL expressions) into `columns` that updates `update_columns` of the
+    // row instead when one with the same `key_columns` exists. By default ON CONFLICT (PostgreSQL,
+    // SQLite 3.24+).
+    virtual std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                                   const std::vector<std::string>& values, const std::vector<std::string>& key_columns,
+                                   const std::vector<std::string>& update_columns) const;
 
     virtual SqlTraits classify(std::string_view sql) const = 0;
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quick start's first command: installs what is missing, builds migrate, and takes
 # migrations-example through a rollout on an embedded SQLite database (build/example.db): lint,
-# then expand before the new app version ships, backfill and contract after it.
+# then expand before the new app version ships, its instance registering its version, and
+# backfill and contract, behind the contract gate, after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,10 @@ step "$migrate" lint
 step "$migrate" plan --phase expand
 step "$migrate" apply --phase expand
 step "$migrate" status
-echo "(the new app version rolls out here: it reads and writes users.display_name)"
+echo "(the new app version rolls out here: it reads and writes users.display_name, and each of its"
+echo " instances reports its version; 0004's contract waits for web >= 2.0.0)"
+step "$migrate" fleet register --app web --instance demo-web-1 --version 2.0.0
+step "$migrate" gate contract
 step "$migrate" apply
 step "$migrate" status
 step sqlite3 -header -column "$db" "SELECT id, display_name, email FROM users ORDER BY id LIMIT 3"

@@ -147,6 +147,27 @@ std::string MysqlDialect::state_column_type(StateColumn column) const {
     return "LONGTEXT";
 }
 
+std::string MysqlDialect::upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                                     const std::vector<std::string>& values,
+                                     [[maybe_unused]] const std::vector<std::string>& key_columns,
+                                     const std::vector<std::string>& update_columns) const {
+    // MySQL finds the conflicting row by any unique key of the table, which for the state tables
+    // is their primary key: `key_columns`.
+    std::string names;
+    for (const std::string& column : columns) {
+        names += (names.empty() ? "" : ", ") + column;
+    }
+    std::string given;
+    for (const std::string& value : values) {
+        given += (given.empty() ? "" : ", ") + value;
+    }
+    std::string updates;
+    for (const std::string& column : update_columns) {
+        updates += fmt::format("{}{} = VALUES({})", updates.empty() ? "" : ", ", column, column);
+    }
+    return fmt::format("INSERT INTO {} ({}) VALUES ({}) ON DUPLICATE KEY UPDATE {}", table, names, given, updates);
+}
+
 bool MysqlDialect::state_table_exists(Connection& connection, std::string_view name) const {
     QueryResult result =
         connection.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",

@@ -25,6 +25,10 @@ class MysqlDialect final : public Dialect {
     std::string state_column_type(StateColumn column) const override;
     void create_state_namespace(Connection&) const override {}
     bool state_table_exists(Connection& connection, std::string_view name) const override;
+    std::string epoch_now_sql() const override { return "UNIX_TIMESTAMP()"; }
+    std::string upsert_sql(std::string_view table, const std::vector<std::string>& columns,
+                           const std::vector<std::string>& values, const std::vector<std::string>& key_columns,
+                           const std::vector<std::string>& update_columns) const override;
 
     SqlTraits classify(std::string_view sql) const override;
     std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,

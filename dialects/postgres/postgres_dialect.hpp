@@ -28,6 +28,7 @@ class PostgresDialect final : public Dialect {
     std::string state_column_type(StateColumn column) const override;
     void create_state_namespace(Connection& connection) const override;
     bool state_table_exists(Connection& connection, std::string_view name) const override;
+    std::string epoch_now_sql() const override { return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)"; }
 
     SqlTraits classify(std::string_view sql) const override;
     std::vector<std::string> clean_up_before(Connection& connection, std::string_view sql,

@@ -23,6 +23,7 @@ class SqliteDialect final : public Dialect {
     std::string state_column_type(StateColumn column) const override;
     void create_state_namespace(Connection& connection) const override;
     bool state_table_exists(Connection& connection, std::string_view name) const override;
+    std::string epoch_now_sql() const override { return "CAST(strftime('%s', 'now') AS INTEGER)"; }
 
     SqlTraits classify(std::string_view sql) const override;
     std::vector<std::string> clean_up_before(Connection&, std::string_view, bool) const override { return {}; }

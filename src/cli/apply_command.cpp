@@ -1,3 +1,4 @@
+// migrate apply: runs the pending phases in order, linted first, with each contract behind its gate.
 #include <functional>
 #include <iostream>
 #include <optional>
@@ -24,8 +25,18 @@ CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
     command->add_flag("--no-lint", options.no_lint,
                       "Run even if the linter finds errors in the phases to apply (by default apply lints them "
                       "first and refuses with exit 3)");
+    command->add_flag("--no-gate", options.no_gate,
+                      "Let contracts that name no [contract.requires] run (by default apply refuses them with exit "
+                      "2); it never opens a gate that a requirement closes");
+    command->add_flag("--force", options.force,
+                      "Run contracts even though their gate is closed; needs --reason, which the event log keeps "
+                      "with user and host");
+    command->add_option("--reason", options.reason, "Why --force is needed")->type_name("TEXT");
     add_backfill_options(*command, options.backfill);
     command->footer(
+        "A contract runs only once every live instance of the app its migration names ([contract.requires]) "
+        "reports at least the version it needs: otherwise apply changes nothing and exits 4, listing them. "
+        "'migrate gate contract --wait' waits for that; 'migrate fleet' records the instances.\n"
         "A backfill stops cleanly on SIGINT or SIGTERM after the batch in flight (exit 130 or 143); the next apply "
         "resumes from the saved cursor. 'migrate backfill pause|resume|status' control it from any host.");
     return command;
@@ -34,7 +45,19 @@ CLI::App* setup_apply(CLI::App& app, ApplyOptions& options) {
 int run_apply(const ApplyOptions& options, const CommonOptions& common) {
     Settings settings = resolve_settings(common, &options.backfill);
     ApplyRequest request{parse_phase_option(options.phase, "--phase", true), parse_migration_id(options.to, "--to")};
-    Project project(project_settings(settings));
+    if (options.force && options.reason.find_first_not_of(" \t\n") == std::string::npos) {
+        throw Error(ErrorKind::usage,
+                    "--force needs --reason \"...\": the event log keeps why the gate was overridden");
+    }
+    if (!options.force && !options.reason.empty()) {
+        throw Error(ErrorKind::usage, "--reason goes with --force; without it there is nothing to give a reason for");
+    }
+    ProjectSettings project_options = project_settings(settings);
+    project_options.run.gate = {options.no_gate, options.force, options.reason};
+    Project project(std::move(project_options));
+    if (options.force) {
+        std::cerr << "migrate: warning: --force: contracts run even if live app instances still need the old schema\n";
+    }
     check_backfill_options(settings.backfill.options, project.dialect());
     std::optional<LintRun> linting;
     std::function<std::vector<lint::Finding>(const Plan&)> refusals;

@@ -35,6 +35,9 @@ struct ApplyOptions {
     std::string to;
     bool dry_run = false;
     bool no_lint = false;
+    bool no_gate = false;
+    bool force = false;
+    std::string reason;
     BackfillCliOptions backfill;
 };
 CLI::App* setup_apply(CLI::App& app, ApplyOptions& options);
@@ -74,6 +77,26 @@ struct BackfillControlOptions {
 };
 CLI::App* setup_backfill(CLI::App& app, BackfillControlOptions& options);
 int run_backfill_control(const BackfillControlOptions& options, const CommonOptions& common);
+
+struct FleetOptions {
+    std::string action;  // register, deregister, list or sql: which subcommand ran
+    std::string app;
+    std::string instance;
+    std::string version;
+    std::string ttl = "60s";
+};
+CLI::App* setup_fleet(CLI::App& app, FleetOptions& options);
+int run_fleet(const FleetOptions& options, const CommonOptions& common);
+
+struct GateOptions {
+    std::string gate;  // which subcommand ran: contract
+    std::string migration;
+    bool wait = false;
+    std::string timeout = "10m";
+    std::string interval = "5s";
+};
+CLI::App* setup_gate(CLI::App& app, GateOptions& options);
+int run_gate(const GateOptions& options, const CommonOptions& common);
 
 struct StatusOptions {};
 CLI::App* setup_status(CLI::App& app, StatusOptions& options);

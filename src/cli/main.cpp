@@ -19,6 +19,8 @@ int exit_code_for(const migrate::Error& error) {
             return 2;
         case migrate::ErrorKind::lint:
             return 3;
+        case migrate::ErrorKind::gate_closed:
+            return 4;
         case migrate::ErrorKind::lock_timeout:
             return 5;
         case migrate::ErrorKind::interrupted:
@@ -62,8 +64,9 @@ int main(int argc, char** argv) {
     // Common options are accepted before or after the subcommand's name.
     app.fallthrough();
     app.footer(
-        "Exit codes: 0 ok, 1 error, 2 usage, 3 lint findings at or above the fail level, 5 lock wait or lock "
-        "timeout exhausted, 130/143 a backfill stopped by SIGINT/SIGTERM at a checkpoint.\n"
+        "Exit codes: 0 ok, 1 error, 2 usage, 3 lint findings at or above the fail level, 4 contract gate closed "
+        "(live app instances still run an older version), 5 lock wait or lock timeout exhausted, 130/143 a "
+        "backfill stopped by SIGINT/SIGTERM at a checkpoint.\n"
         "Run 'migrate COMMAND --help' for a command's options; the common options work with every command.");
 
     migrate::CommonOptions common;
@@ -79,6 +82,8 @@ int main(int argc, char** argv) {
     migrate::LintOptions lint_options;
     migrate::RulesOptions rules_options;
     migrate::BackfillControlOptions backfill_options;
+    migrate::FleetOptions fleet_options;
+    migrate::GateOptions gate_options;
     CLI::App* init = migrate::setup_init(app, init_options);
     CLI::App* create = migrate::setup_new(app, new_options);
     CLI::App* plan = migrate::setup_plan(app, plan_options);
@@ -88,7 +93,9 @@ int main(int argc, char** argv) {
     CLI::App* lint = migrate::setup_lint(app, lint_options);
     CLI::App* rules = migrate::setup_rules(app, rules_options);
     CLI::App* backfill = migrate::setup_backfill(app, backfill_options);
-    for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules, backfill}) {
+    CLI::App* fleet = migrate::setup_fleet(app, fleet_options);
+    CLI::App* gate = migrate::setup_gate(app, gate_options);
+    for (CLI::App* command : {init, create, plan, apply, rollback, status, lint, rules, backfill, fleet, gate}) {
         // After the command's own footer, if it has one.
         std::string own = command->get_footer();
         command->footer((own.empty() ? "" : own + "\n\n") +
@@ -140,8 +147,14 @@ int main(int argc, char** argv) {
         if (*backfill) {
             return migrate::run_backfill_control(backfill_options, common);
         }
+        if (*fleet) {
+            return migrate::run_fleet(fleet_options, common);
+        }
+        if (*gate) {
+            return migrate::run_gate(gate_options, common);
+        }
         std::cerr << "migrate: error: a command is required (init, new, plan, apply, rollback, status, backfill, "
-                     "lint or rules)\n"
+                     "fleet, gate, lint or rules)\n"
                      "Run 'migrate --help' for usage.\n";
         return 2;
     } catch (const migrate::Error& e) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "support/clock.hpp"
 #include "support/error.hpp"
 
 namespace migrate {
@@ -74,7 +75,12 @@ nlohmann::json backfill_json(const BackfillProgress& progress) {
             {"last_key", key_to_json(progress.last_key)},
             {"completed", progress.completed},
             {"started_at", progress.started_at},
-            {"updated_at", progress.updated_at}};
+            {"updated_at", progress.updated_at},
+            {"rows_scanned", progress.rows_scanned},
+            {"estimated_rows", progress.estimated_rows > 0 ? nlohmann::json(progress.estimated_rows) : nullptr},
+            {"rows_per_second", progress.rows_per_second},
+            {"batch_size", progress.batch_size},
+            {"throttle", progress.throttle.empty() ? nlohmann::json(nullptr) : nlohmann::json(progress.throttle)}};
 }
 
 std::string backfill_summary(const BackfillProgress& progress) {
@@ -239,6 +245,36 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
     out << fmt::format("\n{} phase{}.\n", plan.runs.size(), plan.runs.size() == 1 ? "" : "s");
 }
 
+nlohmann::json fleet_instance_json(const FleetInstanceView& view) {
+    return {{"app", view.member.app},
+            {"instance", view.member.instance},
+            {"version", view.member.version},
+            {"ttl_seconds", view.member.ttl_seconds},
+            {"first_seen", utc_timestamp_of_epoch(view.member.first_seen)},
+            {"last_seen", utc_timestamp_of_epoch(view.member.last_seen)},
+            {"seen_seconds_ago", view.seen_seconds_ago},
+            {"state", view.live ? "live" : "stale"}};
+}
+
+nlohmann::json contract_gate_json(const ContractReadiness& readiness) {
+    auto instances = [](const std::vector<FleetInstanceView>& views) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const FleetInstanceView& view : views) {
+            list.push_back(fleet_instance_json(view));
+        }
+        return list;
+    };
+    const GateDecision& decision = readiness.decision;
+    nlohmann::json requires_ = nullptr;
+    if (decision.requirement) {
+        requires_ = {{"app", decision.requirement->app},
+                     {"min_version", decision.requirement->min_version.to_string()}};
+    }
+    return {{"state", readiness.state},           {"summary", readiness.summary},
+            {"requires", std::move(requires_)},   {"blocking", instances(decision.blocking)},
+            {"ready", instances(decision.ready)}, {"stale", instances(decision.stale)}};
+}
+
 nlohmann::json status_to_json(const StatusReport& report, const Settings& settings) {
     nlohmann::json migrations = nlohmann::json::array();
     for (const StatusEntry& entry : report.entries) {
@@ -275,6 +311,7 @@ nlohmann::json status_to_json(const StatusReport& report, const Settings& settin
                                  {"steps", part.total}});
         }
         item["part_done"] = std::move(part_done);
+        item["gate"] = entry.contract ? contract_gate_json(*entry.contract) : nlohmann::json(nullptr);
         if (entry.last_failure) {
             item["last_failure"] = {
                 {"at", entry.last_failure->occurred_at},      {"by", entry.last_failure->run_by},
@@ -292,10 +329,15 @@ nlohmann::json status_to_json(const StatusReport& report, const Settings& settin
         }
         problems.push_back(std::move(item));
     }
+    nlohmann::json fleet = nlohmann::json::array();
+    for (const FleetInstanceView& view : report.fleet) {
+        fleet.push_back(fleet_instance_json(view));
+    }
     return {{"version", json_format_version},    {"database", require_url(settings).redacted()},
             {"dir", settings.dir.string()},      {"database_exists", report.database_exists},
             {"initialized", report.initialized}, {"migrations", std::move(migrations)},
-            {"problems", std::move(problems)},   {"file_errors", report.file_errors}};
+            {"fleet", std::move(fleet)},         {"problems", std::move(problems)},
+            {"file_errors", report.file_errors}};
 }
 
 void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings) {
@@ -338,6 +380,9 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
                                         entry.last_failure->direction == "down" ? "rollback" : "run",
                                         short_time(entry.last_failure->occurred_at)));
         }
+        if (entry.contract && entry.contract->state != "done" && entry.contract->state != "waiting") {
+            notes.push_back(fmt::format("contract gate {}: {}", entry.contract->state, entry.contract->summary));
+        }
         if (notes.empty() && !entry.applied.empty()) {
             auto latest = std::max_element(entry.applied.begin(), entry.applied.end(),
                                            [](const auto& a, const auto& b) { return a.second.seq < b.second.seq; });
@@ -355,6 +400,28 @@ void print_status_text(std::ostream& out, const StatusReport& report, const Sett
         out << "\nUnreadable migration files:\n";
         for (const std::string& error : report.file_errors) {
             out << indent(error, "  ");
+        }
+    }
+    if (!report.fleet.empty()) {
+        // A summary per app; 'migrate fleet list' has every instance.
+        out << "\nApp fleet:\n";
+        for (std::size_t i = 0; i < report.fleet.size();) {
+            const std::string& app = report.fleet[i].member.app;
+            std::map<std::string, int> live_versions;
+            int stale = 0;
+            for (; i < report.fleet.size() && report.fleet[i].member.app == app; ++i) {
+                if (report.fleet[i].live) {
+                    ++live_versions[report.fleet[i].member.version];
+                } else {
+                    ++stale;
+                }
+            }
+            std::string versions;
+            for (const auto& [version, count] : live_versions) {
+                versions += fmt::format("{}{} x{}", versions.empty() ? "" : ", ", version, count);
+            }
+            out << fmt::format("  {}: {}{}\n", app, versions.empty() ? "no live instance" : "live " + versions,
+                               stale > 0 ? fmt::format(" ({} stale)", stale) : "");
         }
     }
     if (!report.problems.empty()) {

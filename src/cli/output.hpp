@@ -11,6 +11,7 @@
 
 #include "cli/backfill_progress.hpp"
 #include "cli/settings.hpp"
+#include "engine/gate.hpp"
 #include "engine/project.hpp"
 #include "engine/status.hpp"
 #include "lint/finding.hpp"
@@ -25,6 +26,10 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
                             const std::vector<lint::Finding>& findings = {});
 void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settings, const std::string& operation,
                      const std::vector<lint::Finding>& findings = {});
+
+// One app instance, and where one migration's contract stands, as every JSON document shows them.
+nlohmann::json fleet_instance_json(const FleetInstanceView& view);
+nlohmann::json contract_gate_json(const ContractReadiness& readiness);
 
 nlohmann::json status_to_json(const StatusReport& report, const Settings& settings);
 void print_status_text(std::ostream& out, const StatusReport& report, const Settings& settings);

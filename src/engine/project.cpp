@@ -107,6 +107,13 @@ Plan Project::apply(const ApplyRequest& request, RunObserver& observer, const st
         if (check) {
             check(plan);
         }
+        // A closed gate refuses the whole run before anything of it starts; the runner asks
+        // again before each contract.
+        for (const PhaseRun& run : plan.runs) {
+            if (run.phase == Phase::contract && run.direction == Direction::up && !run.actions.empty()) {
+                pass_gate(*run.migration, state.fleet, m_settings.run.gate);
+            }
+        }
         return plan;
     });
 }
@@ -132,8 +139,7 @@ void require_current_store(StateStore& store, const DatabaseUrl& url) {
     }
     if (layout < StateStore::schema_version) {
         throw Error(ErrorKind::state,
-                    fmt::format("the state store on {} has layout {}, from an older migrate, which cannot be paused",
-                                url.redacted(), layout),
+                    fmt::format("the state store on {} has layout {}, from an older migrate", url.redacted(), layout),
                     {}, "run 'migrate init' once to upgrade it");
     }
 }
@@ -141,9 +147,12 @@ void require_current_store(StateStore& store, const DatabaseUrl& url) {
 }  // namespace
 
 template <typename Work>
-auto Project::in_control_transaction(Work&& work) -> decltype(work(std::declval<StateStore&>())) {
+auto Project::in_control_transaction(Work&& work, bool create_store) -> decltype(work(std::declval<StateStore&>())) {
     std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(false));
     StateStore store(*m_dialect, *connection);
+    if (create_store && (!store.initialized() || store.layout() < StateStore::schema_version)) {
+        with_retries(m_settings.run.retry, {}, [&] { store.initialize(); });
+    }
     require_current_store(store, m_settings.url);
     // A running backfill writes batch after batch: the write may have to wait for a gap.
     return with_retries(m_settings.run.retry, {}, [&] {
@@ -189,6 +198,58 @@ std::int64_t Project::resume_backfills(const std::string& scope) {
         }
         return lifted;
     });
+}
+
+Event Project::fleet_event(const std::string& outcome, const std::string& detail) const {
+    Event event;
+    event.run_by = m_settings.run.run_by;
+    event.run_on = m_settings.run.run_on;
+    event.command = m_settings.run.command;
+    event.outcome = outcome;
+    event.detail = detail;
+    return event;
+}
+
+std::optional<std::string> Project::register_instance(const FleetMember& member) {
+    return in_control_transaction(
+        [&](StateStore& store) {
+            std::optional<std::string> before = store.register_instance(member);
+            // A heartbeat every few seconds would drown the log: only what changes is logged.
+            std::string who = fmt::format("{}/{} runs {}", member.app, member.instance, member.version);
+            if (!before) {
+                store.append_event(fleet_event("registered", who));
+            } else if (*before != member.version) {
+                store.append_event(fleet_event("registered", fmt::format("{} (was {})", who, *before)));
+            }
+            return before;
+        },
+        true);
+}
+
+bool Project::deregister_instance(const std::string& app, const std::string& instance) {
+    return in_control_transaction([&](StateStore& store) {
+        bool removed = store.deregister_instance(app, instance);
+        if (removed) {
+            store.append_event(fleet_event("deregistered", fmt::format("{}/{}", app, instance)));
+        }
+        return removed;
+    });
+}
+
+Fleet Project::read_fleet(const std::string& app) {
+    if (!m_dialect->database_exists(m_settings.url)) {
+        return {};
+    }
+    std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(true));
+    StateStore store(*m_dialect, *connection);
+    if (!store.initialized() || store.layout() < 3) {
+        return {};
+    }
+    return store.fleet(app);
+}
+
+std::string Project::heartbeat_sql() const {
+    return fleet_heartbeat_sql(*m_dialect);
 }
 
 }  // namespace migrate

@@ -56,15 +56,28 @@ class Project {
     void pause_backfills(const std::string& scope, const std::string& reason);
     std::int64_t resume_backfills(const std::string& scope);
 
+    // `migrate fleet register`, the heartbeat of one app instance: not under the runner lock
+    // either. Creates or upgrades the state store when it has to; logs an event when the
+    // instance is new or reports a version other than before. Returns the version before.
+    std::optional<std::string> register_instance(const FleetMember& member);
+    // Returns whether the instance was registered.
+    bool deregister_instance(const std::string& app, const std::string& instance);
+    // Read-only; an empty fleet when the database or its store does not exist yet.
+    Fleet read_fleet(const std::string& app);
+    // The statement an app runs to heartbeat by itself (StateStore::heartbeat_sql).
+    std::string heartbeat_sql() const;
+
   private:
     struct Session;
     Session open_for_writing();
     ConnectOptions connect_options(bool read_only) const;
     // For pause and resume: `work` in a transaction on a connection of its own, retried while a
     // backfill holds the database busy.
+    // `create_store`: create or upgrade a missing or older store first, instead of refusing.
     template <typename Work>
-    auto in_control_transaction(Work&& work) -> decltype(work(std::declval<StateStore&>()));
+    auto in_control_transaction(Work&& work, bool create_store = false) -> decltype(work(std::declval<StateStore&>()));
     Event control_event(const std::string& scope, const std::string& outcome, const std::string& detail) const;
+    Event fleet_event(const std::string& outcome, const std::string& detail) const;
     // Creates the state store if needed and reads it, under the runner lock.
     StateSnapshot prepare_state(StateStore& store, RunObserver& observer) const;
     // Takes the runner lock, reads the state, checks it against the files, and runs the plan

@@ -45,6 +45,9 @@ void Runner::run(const Plan& plan) {
         auto started = std::chrono::steady_clock::now();
         m_observer.phase_started(run);
         try {
+            if (run.direction == Direction::up && run.phase == Phase::contract && !run.actions.empty()) {
+                pass_contract_gate(run);
+            }
             if (run.direction == Direction::up && run.phase == Phase::backfill) {
                 run_backfill(run);
             } else if (run.transactional()) {
@@ -226,6 +229,15 @@ void Runner::run_backfill(const PhaseRun& run) {
     }
     for (std::size_t k = 0; k < run.actions.size(); ++k) {
         backfills[k]->report_finished(listener_for(run.actions[k]));
+    }
+}
+
+void Runner::pass_contract_gate(const PhaseRun& run) {
+    // The fleet may have changed during a long backfill since the plan was checked: ask again,
+    // under the runner lock, right before the destructive part.
+    Fleet fleet = with_retries(m_options.retry, retry_observer(run), [&] { return m_store.fleet(); });
+    if (std::optional<std::string> forced = pass_gate(*run.migration, fleet, m_options.gate)) {
+        transaction(run, [&] { m_store.append_event(make_event(run, "gate_forced", *forced)); });
     }
 }
 

@@ -1,12 +1,14 @@
 // Executes a Plan. A phase whose SQL can share a transaction commits in one transaction with its
 // state rows and event, or not at all. A phase with a step that cannot run in a transaction runs
 // step by step, recording each completed step so that a rerun resumes after it. A backfill runs
-// in keyset batches and becomes "backfilled" only once no row matches its `where`.
+// in keyset batches and becomes "backfilled" only once no row matches its `where`. A contract
+// starts only once its gate lets it (engine/gate.hpp), asked again right before it runs.
 #pragma once
 
 #include <string>
 
 #include "backfill/keyset_backfill.hpp"
+#include "engine/gate.hpp"
 #include "engine/plan.hpp"
 #include "support/retry.hpp"
 
@@ -32,6 +34,7 @@ struct RunOptions {
     std::string run_on;
     BackfillOptions backfill;
     RetryPolicy retry;  // for work that failed on a lock wait, a deadlock or a serialization failure
+    GatePolicy gate;
 };
 
 class Runner {
@@ -54,6 +57,8 @@ class Runner {
     void run_in_one_transaction(const PhaseRun& run);
     void run_step_by_step(const PhaseRun& run);
     void run_backfill(const PhaseRun& run);
+    // Throws when the contract of `run` may not run now; logs a --force that overrides the gate.
+    void pass_contract_gate(const PhaseRun& run);
     // Runs `work` in a transaction, the whole transaction retried on transient errors.
     template <typename Work>
     void transaction(const PhaseRun& run, Work&& work);

@@ -16,7 +16,11 @@ StatusReport build_status(const std::vector<Migration>& migrations, const StateS
         entry.name = migration.name;
         entry.file = migration.path.string();
         entry.status = "pending";
+        if (!migration.contract.empty()) {
+            entry.contract = contract_readiness(migration, state);
+        }
     }
+    report.fleet = view_fleet(state.fleet);
     for (const auto& [id, record] : state.migrations) {
         StatusEntry& entry = entries[id];
         entry.id = id;

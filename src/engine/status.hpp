@@ -1,11 +1,13 @@
 // The status report: every migration on disk or in the state store, where it stands, what is
-// wrong with it, and how far its backfill has come. Built from data only; the CLI renders it.
+// wrong with it, how far its backfill has come, whether its contract may run, and the app fleet. Built from data only;
+// the CLI renders it.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/gate.hpp"
 #include "engine/plan.hpp"
 
 namespace migrate {
@@ -29,6 +31,7 @@ struct StatusEntry {
     std::optional<Event> last_failure;  // the latest event, when it is a failure
     std::vector<PartDone> part_done;
     std::vector<Problem> problems;
+    std::optional<ContractReadiness> contract;  // for a migration with contract steps
 };
 
 struct StatusReport {
@@ -37,6 +40,7 @@ struct StatusReport {
     std::vector<StatusEntry> entries;      // in migration order
     std::vector<Problem> problems;         // all of them, also found in the entries
     std::vector<std::string> file_errors;  // migration files that could not be loaded
+    std::vector<FleetInstanceView> fleet;  // every registered app instance
 };
 
 StatusReport build_status(const std::vector<Migration>& migrations, const StateSnapshot& state);

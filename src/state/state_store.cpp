@@ -148,6 +148,10 @@ void StateStore::initialize() {
         fmt::format("CREATE TABLE IF NOT EXISTS {} (scope {k} PRIMARY KEY, paused_by {t} NOT NULL, "
                     "paused_at {t} NOT NULL, reason {t})",
                     table("backfill_pauses"), fmt::arg("k", key), fmt::arg("t", text)),
+        fmt::format("CREATE TABLE IF NOT EXISTS {} (app {k} NOT NULL, instance {k} NOT NULL, version {t} NOT NULL, "
+                    "ttl_seconds {i} NOT NULL, first_seen {i} NOT NULL, last_seen {i} NOT NULL, "
+                    "PRIMARY KEY (app, instance))",
+                    table("fleet"), fmt::arg("k", key), fmt::arg("t", text), fmt::arg("i", integer)),
     };
     m_connection.begin();
     try {
@@ -254,6 +258,9 @@ StateSnapshot StateStore::load() {
     }
     if (live_columns) {
         snapshot.pauses = backfill_pauses();
+    }
+    if (!version.rows.empty() && value_to_int(version.rows[0][0]) >= 3) {
+        snapshot.fleet = fleet();
     }
     QueryResult steps = m_connection.query(
         fmt::format("SELECT migration_id, phase, direction, step FROM {} ORDER BY step", table("steps")));
@@ -454,6 +461,46 @@ void StateStore::append_event(Event event) {
                          table("events"))),
         {event.seq, event.occurred_at, event.run_by, event.run_on, event.command, optional_text(event.migration_id),
          optional_text(event.phase), optional_text(event.direction), event.outcome, optional_text(event.detail)});
+}
+
+std::string fleet_heartbeat_sql(const Dialect& dialect) {
+    std::string now = dialect.epoch_now_sql();
+    return dialect.upsert_sql(
+        dialect.state_table("fleet"), {"app", "instance", "version", "ttl_seconds", "first_seen", "last_seen"},
+        {dialect.placeholder(1), dialect.placeholder(2), dialect.placeholder(3), dialect.placeholder(4), now, now},
+        {"app", "instance"}, {"version", "ttl_seconds", "last_seen"});
+}
+
+std::optional<std::string> StateStore::register_instance(const FleetMember& member) {
+    QueryResult before =
+        m_connection.query(bind(fmt::format("SELECT version FROM {} WHERE app = ? AND instance = ?", table("fleet"))),
+                           {member.app, member.instance});
+    m_connection.execute(fleet_heartbeat_sql(m_dialect),
+                         {member.app, member.instance, member.version, member.ttl_seconds});
+    return before.rows.empty() ? std::nullopt : std::optional<std::string>(value_to_string(before.rows[0][0]));
+}
+
+bool StateStore::deregister_instance(const std::string& app, const std::string& instance) {
+    return m_connection.execute(bind(fmt::format("DELETE FROM {} WHERE app = ? AND instance = ?", table("fleet"))),
+                                {app, instance}) > 0;
+}
+
+Fleet StateStore::fleet(const std::string& app) {
+    Fleet fleet;
+    fleet.now = value_to_int(m_connection.query("SELECT " + m_dialect.epoch_now_sql()).rows.at(0).at(0));
+    std::string sql = fmt::format(
+        "SELECT app, instance, version, ttl_seconds, first_seen, last_seen FROM {}{} "
+        "ORDER BY app, instance",
+        table("fleet"), app.empty() ? "" : " WHERE app = ?");
+    std::vector<Value> params;
+    if (!app.empty()) {
+        params.emplace_back(app);
+    }
+    for (const Row& row : m_connection.query(bind(sql), params).rows) {
+        fleet.members.push_back({value_to_string(row[0]), value_to_string(row[1]), value_to_string(row[2]),
+                                 value_to_int(row[3]), value_to_int(row[4]), value_to_int(row[5])});
+    }
+    return fleet;
 }
 
 }  // namespace migrate

@@ -1,7 +1,7 @@
 // The state store: what migrate knows about a database, kept in that database (tables
 // _migrate_* on SQLite, a schema elsewhere): each migration's phase and checksum, when each phase
-// was applied, per-step progress of non-transactional phases, backfill cursors, and an
-// append-only event log. Writes join the caller's transaction, so a phase and its state rows
+// was applied, per-step progress of non-transactional phases, backfill cursors, the app fleet's
+// heartbeats, and an append-only event log. Writes join the caller's transaction, so a phase and its state rows
 // commit together.
 #pragma once
 
@@ -67,6 +67,22 @@ struct BackfillPause {
     std::string reason;
 };
 
+// One app instance as the fleet table has it: the version it last said it runs, and when, by the
+// database's clock (seconds since the Unix epoch).
+struct FleetMember {
+    std::string app;
+    std::string instance;
+    std::string version;  // as reported; an app writing the table itself may report anything
+    std::int64_t ttl_seconds = 0;
+    std::int64_t first_seen = 0;
+    std::int64_t last_seen = 0;
+};
+
+struct Fleet {
+    std::int64_t now = 0;  // the database's clock when the fleet was read
+    std::vector<FleetMember> members;
+};
+
 struct Event {
     std::int64_t seq = 0;
     std::string occurred_at;
@@ -88,7 +104,13 @@ struct StateSnapshot {
     // Steps of a part-done phase that already ran, by (migration id, phase, direction).
     std::map<std::tuple<std::string, Phase, Direction>, std::vector<int>> completed_steps;
     std::vector<BackfillPause> pauses;
+    Fleet fleet;
 };
+
+// The statement that registers an app instance or refreshes its heartbeat, binding app,
+// instance, version and TTL in seconds, in that order: what `migrate fleet register` runs, and
+// what an app may run itself.
+std::string fleet_heartbeat_sql(const Dialect& dialect);
 
 // A backfill cursor as JSON (an array of the key's values), as the state store keeps it.
 nlohmann::json key_to_json(const Row& key);
@@ -96,8 +118,8 @@ nlohmann::json key_to_json(const Row& key);
 class StateStore {
   public:
     // Version of the state tables' layout this build reads and writes.
-    // 2 added the backfills' live figures and the pauses.
-    static constexpr int schema_version = 2;
+    // 2 added the backfills' live figures and the pauses; 3 the fleet.
+    static constexpr int schema_version = 3;
 
     StateStore(const Dialect& dialect, Connection& connection) : m_dialect(dialect), m_connection(connection) {}
 
@@ -137,6 +159,14 @@ class StateStore {
     std::int64_t resume_backfills(const std::string& scope);
 
     void append_event(Event event);
+
+    // The app fleet. Like the pauses, not under the runner lock: every app instance heartbeats.
+    // Runs fleet_heartbeat_sql; returns the version the instance reported before, nullopt when it is
+    // new. Joins the caller's transaction.
+    std::optional<std::string> register_instance(const FleetMember& member);
+    bool deregister_instance(const std::string& app, const std::string& instance);
+    // Every instance of `app`, or of every app when it is empty; empty before layout 3.
+    Fleet fleet(const std::string& app = {});
 
   private:
     std::string table(const char* name) const { return m_dialect.state_table(name); }

@@ -8,14 +8,25 @@
 
 namespace migrate {
 
-std::string utc_timestamp() {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+namespace {
+
+std::string format_utc(std::time_t seconds, long long ms) {
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
                        utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
+}
+
+}  // namespace
+
+std::string utc_timestamp() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    return format_utc(std::chrono::system_clock::to_time_t(now), ms);
+}
+
+std::string utc_timestamp_of_epoch(std::int64_t seconds) {
+    return format_utc(static_cast<std::time_t>(seconds), 0);
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(const std::string& text) {

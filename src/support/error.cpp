@@ -26,6 +26,8 @@ const char* to_string(ErrorKind kind) {
             return "state";
         case ErrorKind::lint:
             return "lint";
+        case ErrorKind::gate_closed:
+            return "gate";
         case ErrorKind::lock_timeout:
             return "lock_timeout";
         case ErrorKind::interrupted:

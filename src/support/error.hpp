@@ -13,6 +13,7 @@ enum class ErrorKind {
     database,      // the database refused something; code holds its SQLSTATE   -> exit 1
     state,         // the state store forbids the request (order, checksum, ...) -> exit 1
     lint,          // apply refused: the linter found problems in what it would run -> exit 3
+    gate_closed,   // contract refused: live app instances still run an older version -> exit 4
     lock_timeout,  // runner lock or database lock waits exhausted               -> exit 5
     interrupted,   // SIGINT or SIGTERM stopped a backfill at a checkpoint; code names the signal
                    //                                                            -> exit 130 / 143

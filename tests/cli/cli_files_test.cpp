@@ -11,6 +11,7 @@ class CliDrift : public ::testing::Test {
   protected:
     void SetUp() override {
         m_project.use_example_migrations();
+        m_project.open_example_gate();
         ASSERT_EQ(m_project.migrate({"apply"}).exit_code, exit_ok);
     }
 
@@ -80,6 +81,7 @@ TEST_F(CliDrift, StatusFlagsTheEditedMigration) {
 TEST(CliDriftOrder, NewMigrationNumberedBelowAnAppliedOneIsRefused) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     // Leave a gap below the last applied migration, as two branches merged late would.
     fs::rename(project.migration("0006_index_users_email.toml"), project.migration("0008_index_users_email.toml"));
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);

@@ -141,6 +141,14 @@ class Project {
     fs::path migration(const std::string& file) const { return migrations() / file; }
 
     void use_example_migrations() const { copy_example_migrations(migrations()); }
+    // An instance of the app the example's 0004 contract waits for, at the version it needs, so
+    // that a test about something else can apply the example through contract. It creates the
+    // database and its state store.
+    void open_example_gate() const {
+        ProcessResult result = migrate({"fleet", "register", "--app", "web", "--instance", "web-1", "--version",
+                                        "2.0.0", "--ttl", "1h"});
+        ASSERT_EQ(result.exit_code, exit_ok) << show(result);
+    }
     void add_migration(const std::string& file, const std::string& content) const {
         write_file(migration(file), content);
     }

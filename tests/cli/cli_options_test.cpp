@@ -55,6 +55,7 @@ TEST(CliOptions, EnvironmentSuppliesDatabaseAndDirectory) {
 TEST(CliOptions, ConfigFileSuppliesDatabaseDirLockWaitAndBatchSize) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     project.write("migrate.toml", R"toml(database_url = "sqlite:app.db"
 dir = "migrations"
 lock_wait = "250ms"

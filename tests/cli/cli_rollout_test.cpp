@@ -116,6 +116,7 @@ TEST(CliPlan, AfterExpandListsOnlyWhatIsLeftAndWritesNothing) {
 TEST(CliApply, ExpandThenStatusThenTheRest) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ProcessResult expand = project.migrate({"apply", "--phase", "expand"});
     ASSERT_EQ(expand.exit_code, exit_ok) << show(expand);
     EXPECT_TRUE(contains(expand.out, "Applied 6 phases.")) << expand.out;
@@ -141,6 +142,7 @@ TEST(CliApply, ExpandThenStatusThenTheRest) {
 TEST(CliApply, SecondApplySaysThereIsNothingToDo) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);
     std::string before = sqlite_dump(project.db(), {"_migrate_events"});
     ProcessResult again = project.migrate({"apply"});
@@ -152,6 +154,7 @@ TEST(CliApply, SecondApplySaysThereIsNothingToDo) {
 TEST(CliApply, JsonIsOneDocumentListingThePhasesRun) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ProcessResult result = project.migrate({"apply", "--format", "json"});
     ASSERT_EQ(result.exit_code, exit_ok) << show(result);
     // The whole of stdout is one document: no progress lines mixed in.
@@ -180,6 +183,7 @@ TEST(CliApply, JsonIsOneDocumentListingThePhasesRun) {
 TEST(CliApply, ToStopsAtTheGivenMigration) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ProcessResult result = project.migrate({"apply", "--to", "0003"});
     ASSERT_EQ(result.exit_code, exit_ok) << show(result);
     EXPECT_EQ(project.phases(),
@@ -207,6 +211,7 @@ TEST(CliApply, BatchSizeOptionSetsTheBackfillBatches) {
 TEST(CliRollback, UndoesTheLatestPhaseThatChangedSomething) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);
     ProcessResult result = project.migrate({"rollback"});
     ASSERT_EQ(result.exit_code, exit_ok) << show(result);
@@ -221,6 +226,7 @@ TEST(CliRollback, UndoesTheLatestPhaseThatChangedSomething) {
 TEST(CliRollback, DryRunShowsTheDownsAndChangesNothing) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);
     std::string before = project.dump();
 
@@ -246,6 +252,7 @@ TEST(CliRollback, DryRunShowsTheDownsAndChangesNothing) {
 TEST(CliRollback, ToZeroUndoesEverythingAndApplyRedoesIt) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);
     ProcessResult result = project.migrate({"rollback", "--to", "0"});
     ASSERT_EQ(result.exit_code, exit_ok) << show(result);

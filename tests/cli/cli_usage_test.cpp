@@ -127,6 +127,7 @@ TEST(CliUsage, UnknownToIdIsRefusedBeforeTheDatabaseIsTouched) {
 TEST(CliUsage, UnknownToIdOnRollbackChangesNothing) {
     Project project;
     project.use_example_migrations();
+    project.open_example_gate();
     ASSERT_EQ(project.migrate({"apply"}).exit_code, exit_ok);
     std::string before = project.dump();
     ProcessResult result = project.migrate({"rollback", "--to", "0099"});

@@ -37,6 +37,10 @@ class ExampleConcurrency : public Concurrency {};
 
 TEST_P(ExampleConcurrency, SecondApplyWaitsForTheFirstAndThenFindsNothingToDo) {
     testing::copy_example_migrations(m_dir / "migrations");
+    // The app version the example's contract waits for.
+    testing::ProcessResult registered = testing::run_migrate(
+        {"fleet", "register", "-u", db().url(), "--app", "web", "--instance", "web-1", "--version", "2.0.0"});
+    ASSERT_EQ(registered.exit_code, 0) << registered.err;
     pid_t first = testing::spawn_migrate(apply_args("60s", "50"), m_dir.path(), "first");
     pid_t second = testing::spawn_migrate(apply_args("60s", "50"), m_dir.path(), "second");
     EXPECT_EQ(testing::wait_for(first), 0) << testing::read_file(m_dir / "first.err");

@@ -1,7 +1,7 @@
 // Tests of the linter's output formats and baseline files. Every format is compared byte for byte
 // with its golden file in tests/lint/golden; after a deliberate change to a format, regenerate them
 // with `MIGRATE_UPDATE_GOLDEN=1 build/tests/lint/lint_tests` and review the diff. SARIF output is
-// also validated against the official SARIF 2.1.0 schema by tests/lint/validate_sarif.py.
+// also validated against the official SARIF 2.1.0 schema by tests/support/validate_json.py.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>

@@ -15,12 +15,13 @@ case "${1:-}" in
         ;;
 esac
 
-# Building and the SQLite back-end, which is embedded.
+# Building and the SQLite back-end, which is embedded. GoogleTest and yaml-cpp (the docker/ examples
+# test parses every YAML file there) because the tests build by default; the binary reads no YAML.
 build_packages=(
     g++ cmake ninja-build pkg-config
     libsqlite3-dev libsqlitecpp-dev sqlite3
     libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev libssl-dev
-    libpg-query-dev libgtest-dev
+    libpg-query-dev libgtest-dev libyaml-cpp-dev
 )
 # The lint tests validate SARIF output against its JSON schema with Debian's Python validator;
 # rfc3987 lets it check the "uri-reference" format of artifact locations. git: `lint

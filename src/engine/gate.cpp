@@ -120,7 +120,8 @@ std::string explain_gate(const GateDecision& decision) {
     std::string out = fmt::format("{} contract gate {}: {}", decision.migration->label(),
                                   decision.open ? "open" : "closed", decision.summary);
     if (!decision.blocking.empty()) {
-        out += "\n  blocking (live, below the version): " + list(decision.blocking, 20);
+        // Every one of them: each is an instance someone has to upgrade or drain.
+        out += "\n  blocking (live, below the version): " + list(decision.blocking, decision.blocking.size());
     }
     if (!decision.stale.empty()) {
         out += "\n  stale (not counted): " + list(decision.stale, 5);

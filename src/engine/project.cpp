@@ -242,7 +242,7 @@ Fleet Project::read_fleet(const std::string& app) {
     }
     std::unique_ptr<Connection> connection = m_dialect->connect(m_settings.url, connect_options(true));
     StateStore store(*m_dialect, *connection);
-    if (!store.initialized() || store.layout() < 3) {
+    if (!store.initialized() || store.layout() < StateStore::fleet_layout) {
         return {};
     }
     return store.fleet(app);

@@ -259,7 +259,7 @@ StateSnapshot StateStore::load() {
     if (live_columns) {
         snapshot.pauses = backfill_pauses();
     }
-    if (!version.rows.empty() && value_to_int(version.rows[0][0]) >= 3) {
+    if (!version.rows.empty() && value_to_int(version.rows[0][0]) >= fleet_layout) {
         snapshot.fleet = fleet();
     }
     QueryResult steps = m_connection.query(

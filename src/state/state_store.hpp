@@ -120,6 +120,8 @@ class StateStore {
     // Version of the state tables' layout this build reads and writes.
     // 2 added the backfills' live figures and the pauses; 3 the fleet.
     static constexpr int schema_version = 3;
+    // The first layout with the fleet table.
+    static constexpr int fleet_layout = 3;
 
     StateStore(const Dialect& dialect, Connection& connection) : m_dialect(dialect), m_connection(connection) {}
 

@@ -236,6 +236,35 @@ TEST_P(ContractGate, GateWaitGivesUpWithExit4AfterItsTimeout) {
     EXPECT_LT(took, 30s);
 }
 
+TEST_P(ContractGate, VersionsCompareAsSemverDoesNotAsText) {
+    // As text "1.9.0" > "1.10.0" and "2.0.0-rc.1" > "2.0.0"; as versions neither is.
+    std::string migration = profiles_migration;
+    migration.replace(migration.find("\"2.0.0\""), 7, "\"1.10.0\"");
+    testing::write_file(m_dir / "migrations" / "0001_profiles.toml", migration);
+    run_up_to_contract();
+    heartbeat("web-a", "1.9.0");
+    EXPECT_EQ(contract_refusal().kind(), ErrorKind::gate_closed);
+    heartbeat("web-a", "1.10.0-rc.1");
+    EXPECT_EQ(contract_refusal().kind(), ErrorKind::gate_closed);
+    heartbeat("web-a", "1.10.0");
+    project().apply({Phase::contract, std::nullopt}, m_quiet);
+    EXPECT_EQ(phase(), "contracted");
+}
+
+TEST_P(ContractGate, AStoreFromBeforeTheFleetIsReadAsItIsAndUpgradedByTheFirstRegistration) {
+    run_up_to_contract();
+    // What a migrate from before the fleet left: layout 2, no fleet table.
+    db().exec("DROP TABLE " + db().state_table("fleet"));
+    db().exec("UPDATE " + db().state_table("meta") + " SET value = '2' WHERE name = 'schema_version'");
+    EXPECT_TRUE(project().read_fleet("web").members.empty());
+    EXPECT_TRUE(project().read_state().fleet.members.empty());
+
+    heartbeat("web-a", "2.0.0");
+    EXPECT_EQ(db().value("SELECT value FROM " + db().state_table("meta") + " WHERE name = 'schema_version'"), "3");
+    project().apply({Phase::contract, std::nullopt}, m_quiet);
+    EXPECT_EQ(phase(), "contracted");
+}
+
 INSTANTIATE_TEST_SUITE_P(Dialects, ContractGate, ::testing::ValuesIn(testing::test_dialects()),
                          testing::dialect_param_name);
 

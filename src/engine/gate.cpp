@@ -81,8 +81,7 @@ GateDecision decide_gate(const Migration& migration, const Fleet& fleet) {
     } else if (decision.ready.empty()) {
         // An empty fleet more likely means the heartbeat is not running (or names another app)
         // than that no instance needs the old schema: fail closed.
-        decision.summary =
-            fmt::format("no live instance of {} has registered; {} needs one", requirement.app, needed);
+        decision.summary = fmt::format("no live instance of {} has registered; {} needs one", requirement.app, needed);
     } else {
         decision.open = true;
         decision.summary = fmt::format("all {} live instance{} run {}", decision.ready.size(),

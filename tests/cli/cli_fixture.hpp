@@ -145,8 +145,8 @@ class Project {
     // that a test about something else can apply the example through contract. It creates the
     // database and its state store.
     void open_example_gate() const {
-        ProcessResult result = migrate({"fleet", "register", "--app", "web", "--instance", "web-1", "--version",
-                                        "2.0.0", "--ttl", "1h"});
+        ProcessResult result =
+            migrate({"fleet", "register", "--app", "web", "--instance", "web-1", "--version", "2.0.0", "--ttl", "1h"});
         ASSERT_EQ(result.exit_code, exit_ok) << show(result);
     }
     void add_migration(const std::string& file, const std::string& content) const {

@@ -58,7 +58,8 @@ TEST(CliFleet, ListShowsEveryInstanceLiveOrStaleAsTextAndJson) {
         project.migrate({"fleet", "register", "--app", "worker", "--instance", "w-1", "--version", "7.0.0"}).exit_code,
         exit_ok);
     // An instance that stopped heartbeating an hour ago.
-    migrate::testing::sqlite_exec(project.db(), "UPDATE _migrate_fleet SET last_seen = last_seen - 3600 WHERE app = 'worker'");
+    migrate::testing::sqlite_exec(project.db(),
+                                  "UPDATE _migrate_fleet SET last_seen = last_seen - 3600 WHERE app = 'worker'");
 
     ProcessResult text = project.migrate({"fleet", "list"});
     EXPECT_TRUE(has_line_matching(text.out, R"(^web\s+web-1\s+1\.3\.0\s+live\s)")) << show(text);

@@ -79,11 +79,12 @@ CLI::App* setup_backfill(CLI::App& app, BackfillControlOptions& options);
 int run_backfill_control(const BackfillControlOptions& options, const CommonOptions& common);
 
 struct FleetOptions {
-    std::string action;  // register, deregister, list or sql: which subcommand ran
+    std::string action;  // register, deregister, list, prune or sql: which subcommand ran
     std::string app;
     std::string instance;
     std::string version;
     std::string ttl = "60s";
+    std::string stale_for = "1h";
 };
 CLI::App* setup_fleet(CLI::App& app, FleetOptions& options);
 int run_fleet(const FleetOptions& options, const CommonOptions& common);

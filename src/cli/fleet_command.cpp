@@ -1,4 +1,4 @@
-// `migrate fleet register | deregister | list | sql`: the app instances the contract gate waits
+// `migrate fleet register | deregister | list | prune | sql`: the app instances the contract gate waits
 // for. Each instance reports its version through the state store in the target database, by this
 // command (a sidecar's heartbeat loop) or by running `fleet sql`'s statement itself; none of them
 // needs the migrations folder.
@@ -99,6 +99,16 @@ CLI::App* setup_fleet(CLI::App& app, FleetOptions& options) {
     list->add_option("--app", options.app, "Only this app's instances");
     list->callback([&options] { options.action = "list"; });
 
+    CLI::App* prune = command->add_subcommand(
+        "prune", "Remove instances that stopped heartbeating without deregistering (crashed or evicted pods)");
+    prune->add_option("--app", options.app, "Only this app's instances");
+    prune
+        ->add_option("--stale-for", options.stale_for,
+                     "Remove instances stale for longer than this past their TTL (default: 1h)")
+        ->type_name("DURATION");
+    prune->footer("Stale instances never block the gate; pruning only keeps 'fleet list' and 'status' short.");
+    prune->callback([&options] { options.action = "prune"; });
+
     CLI::App* sql = command->add_subcommand(
         "sql", "Print the statement that registers an instance or refreshes its heartbeat on the target database");
     sql->footer(
@@ -135,6 +145,22 @@ int run_fleet(const FleetOptions& options, const CommonOptions& common) {
             print_json({{"version", json_format_version}, {"database", url.redacted()}, {"instances", instances}});
         } else {
             print_fleet_text(views, options.app);
+        }
+        return 0;
+    }
+    if (options.action == "prune") {
+        Duration stale_for = parse_duration(options.stale_for, "--stale-for");
+        if (!project.dialect().database_exists(url)) {
+            throw Error(ErrorKind::state,
+                        fmt::format("{} does not exist: no instance is registered there", url.redacted()));
+        }
+        std::int64_t removed =
+            project.prune_fleet(options.app, std::chrono::duration_cast<std::chrono::seconds>(stale_for).count());
+        if (json) {
+            print_json({{"version", json_format_version}, {"pruned", removed}});
+        } else {
+            std::cout << fmt::format("Removed {} instance{} stale for over {}.\n", removed, removed == 1 ? "" : "s",
+                                     format_duration(stale_for));
         }
         return 0;
     }

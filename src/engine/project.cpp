@@ -236,6 +236,18 @@ bool Project::deregister_instance(const std::string& app, const std::string& ins
     });
 }
 
+std::int64_t Project::prune_fleet(const std::string& app, std::int64_t stale_seconds) {
+    return in_control_transaction([&](StateStore& store) {
+        std::int64_t removed = store.prune_fleet(app, stale_seconds);
+        if (removed > 0) {
+            store.append_event(fleet_event(
+                "pruned", fmt::format("{} instance{} of {} stale for over {}s", removed, removed == 1 ? "" : "s",
+                                      app.empty() ? "every app" : app, stale_seconds)));
+        }
+        return removed;
+    });
+}
+
 Fleet Project::read_fleet(const std::string& app) {
     if (!m_dialect->database_exists(m_settings.url)) {
         return {};

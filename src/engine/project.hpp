@@ -62,6 +62,8 @@ class Project {
     std::optional<std::string> register_instance(const FleetMember& member);
     // Returns whether the instance was registered.
     bool deregister_instance(const std::string& app, const std::string& instance);
+    // `migrate fleet prune`: StateStore::prune_fleet, logged when it removed any.
+    std::int64_t prune_fleet(const std::string& app, std::int64_t stale_seconds);
     // Read-only; an empty fleet when the database or its store does not exist yet.
     Fleet read_fleet(const std::string& app);
     // The statement an app runs to heartbeat by itself (StateStore::heartbeat_sql).

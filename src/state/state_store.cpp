@@ -485,6 +485,16 @@ bool StateStore::deregister_instance(const std::string& app, const std::string& 
                                 {app, instance}) > 0;
 }
 
+std::int64_t StateStore::prune_fleet(const std::string& app, std::int64_t stale_seconds) {
+    std::string sql = fmt::format("DELETE FROM {} WHERE last_seen + ttl_seconds + ? < {}{}", table("fleet"),
+                                  m_dialect.epoch_now_sql(), app.empty() ? "" : " AND app = ?");
+    std::vector<Value> params = {stale_seconds};
+    if (!app.empty()) {
+        params.emplace_back(app);
+    }
+    return m_connection.execute(bind(sql), params);
+}
+
 Fleet StateStore::fleet(const std::string& app) {
     Fleet fleet;
     fleet.now = value_to_int(m_connection.query("SELECT " + m_dialect.epoch_now_sql()).rows.at(0).at(0));

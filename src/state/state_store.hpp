@@ -167,6 +167,9 @@ class StateStore {
     // new. Joins the caller's transaction.
     std::optional<std::string> register_instance(const FleetMember& member);
     bool deregister_instance(const std::string& app, const std::string& instance);
+    // Removes the instances of `app` (every app when empty) that have been stale for longer than
+    // `stale_seconds` past their TTL; returns how many.
+    std::int64_t prune_fleet(const std::string& app, std::int64_t stale_seconds);
     // Every instance of `app`, or of every app when it is empty; empty before layout 3.
     Fleet fleet(const std::string& app = {});
 

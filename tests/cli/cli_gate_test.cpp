@@ -82,6 +82,23 @@ TEST(CliFleet, ListShowsEveryInstanceLiveOrStaleAsTextAndJson) {
               "web/web-1 runs 1.2.0|web/web-1 runs 1.3.0 (was 1.2.0)|worker/w-1 runs 7.0.0|web/web-1");
 }
 
+TEST(CliFleet, PruneRemovesInstancesLongStaleAndSaysHowMany) {
+    Project project;
+    EXPECT_TRUE(refused_as_usage(project.migrate({"fleet", "prune", "--stale-for", "10"}), {"--stale-for"}));
+    for (const char* instance : {"web-1", "web-2"}) {
+        ASSERT_EQ(project.migrate({"fleet", "register", "--app", "web", "--instance", instance, "--version", "1.0.0"})
+                      .exit_code,
+                  exit_ok);
+    }
+    migrate::testing::sqlite_exec(project.db(),
+                                  "UPDATE _migrate_fleet SET last_seen = last_seen - 7200 WHERE instance = 'web-2'");
+    ProcessResult pruned = project.migrate({"fleet", "prune", "--stale-for", "30m"});
+    EXPECT_EQ(pruned.exit_code, exit_ok) << show(pruned);
+    EXPECT_TRUE(contains(pruned.out, "Removed 1 instance stale for over 30m")) << show(pruned);
+    EXPECT_EQ(sqlite_value(project.db(), "SELECT group_concat(instance) FROM _migrate_fleet"), "web-1");
+    EXPECT_EQ(project.migrate_json({"fleet", "prune"}).at("pruned"), 0);
+}
+
 TEST(CliFleet, SqlPrintsTheHeartbeatStatementOfTheTargetDatabase) {
     Project project;
     ProcessResult sqlite = project.migrate({"fleet", "sql"});

@@ -251,6 +251,22 @@ TEST_P(ContractGate, VersionsCompareAsSemverDoesNotAsText) {
     EXPECT_EQ(phase(), "contracted");
 }
 
+TEST_P(ContractGate, PruneRemovesOnlyInstancesStaleForLongerThanAsked) {
+    project().register_instance({"web", "live", "2.0.0", 60});
+    project().register_instance({"web", "crashed-yesterday", "1.0.0", 60});
+    project().register_instance({"web", "stale-a-minute", "1.0.0", 60});
+    project().register_instance({"worker", "crashed-too", "1.0.0", 60});
+    std::string fleet = db().state_table("fleet");
+    db().exec("UPDATE " + fleet + " SET last_seen = last_seen - 86400 WHERE instance LIKE 'crashed%'");
+    db().exec("UPDATE " + fleet + " SET last_seen = last_seen - 120 WHERE instance = 'stale-a-minute'");
+
+    EXPECT_EQ(project().prune_fleet("web", 3600), 1);
+    EXPECT_EQ(testing::joined(db().rows("SELECT instance FROM " + fleet + " ORDER BY instance")),
+              "crashed-too,live,stale-a-minute");
+    EXPECT_EQ(project().prune_fleet("", 30), 2);
+    EXPECT_EQ(testing::joined(db().rows("SELECT instance FROM " + fleet)), "live");
+}
+
 TEST_P(ContractGate, AStoreFromBeforeTheFleetIsReadAsItIsAndUpgradedByTheFirstRegistration) {
     run_up_to_contract();
     // What a migrate from before the fleet left: layout 2, no fleet table.

@@ -189,6 +189,9 @@ nlohmann::json plan_to_json(const Plan& plan, const Settings& settings, const st
              {"transactional",
               run.direction == Direction::up && run.phase == Phase::backfill ? false : run.transactional()},
              {"actions", std::move(actions)}});
+        if (run.gate) {
+            phases.back()["gate"] = {{"open", run.gate->open}, {"summary", run.gate->summary}};
+        }
     }
     return {{"version", json_format_version},
             {"operation", operation},
@@ -211,6 +214,16 @@ void print_plan_text(std::ostream& out, const Plan& plan, const Settings& settin
                            : run.direction == Direction::down ? " (rollback)"
                                                               : "",
                            how_it_runs(run));
+        if (run.gate) {
+            std::string needs = run.gate->requirement ? fmt::format(" ({} >= {})", run.gate->requirement->app,
+                                                                    run.gate->requirement->min_version.to_string())
+                                                      : "";
+            out << fmt::format("  -- gate{}: {}: {}\n", needs,
+                               !run.gate->requirement ? "none, apply needs --no-gate"
+                               : run.gate->open       ? "open"
+                                                      : "closed",
+                               run.gate->summary);
+        }
         if (run.actions.empty()) {
             bool had_backfill = run.phase == Phase::backfill && !run.migration->backfill.empty();
             out << (had_backfill ? "    (no down SQL: backfill progress is forgotten; rows keep the values it wrote)\n"

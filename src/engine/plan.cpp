@@ -66,7 +66,7 @@ std::string step_label(Phase phase, std::size_t index) {
 }
 
 PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect) {
-    PhaseRun run{&migration, phase, Direction::up, false, {}};
+    PhaseRun run{&migration, phase, Direction::up, false, {}, std::nullopt};
     std::vector<int> done = completed(state, migration, phase, Direction::up);
     if (phase == Phase::backfill) {
         for (std::size_t k = 0; k < migration.backfill.size(); ++k) {
@@ -93,13 +93,16 @@ PhaseRun up_run(const Migration& migration, Phase phase, const StateSnapshot& st
         action.done = std::find(done.begin(), done.end(), static_cast<int>(k)) != done.end();
         run.actions.push_back(std::move(action));
     }
+    if (phase == Phase::contract && !run.actions.empty()) {
+        run.gate = decide_gate(migration, state.fleet);
+    }
     return run;
 }
 
 // The rollback of `phase`; with `ran`, only of those steps (of a phase that stopped part-way).
 PhaseRun down_run(const Migration& migration, Phase phase, const StateSnapshot& state, const Dialect& dialect,
                   std::vector<std::string>& refusals, const std::vector<int>* ran = nullptr) {
-    PhaseRun run{&migration, phase, Direction::down, ran != nullptr, {}};
+    PhaseRun run{&migration, phase, Direction::down, ran != nullptr, {}, std::nullopt};
     std::vector<int> done = completed(state, migration, phase, Direction::down);
     if (phase == Phase::backfill) {
         for (std::size_t k = migration.backfill.size(); k-- > 0;) {

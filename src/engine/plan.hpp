@@ -10,6 +10,7 @@
 
 #include "backfill/keyset_backfill.hpp"
 #include "dialects/dialect.hpp"
+#include "engine/gate.hpp"
 #include "model/migration.hpp"
 #include "state/state_store.hpp"
 
@@ -39,6 +40,9 @@ struct PhaseRun {
     // A rollback of a phase that stopped part-way: only the steps that ran are undone.
     bool part_done = false;
     std::vector<Action> actions;
+    // A contract with steps: its gate as the fleet stood when the plan was made (apply asks again
+    // before it runs). Shown by plan and --dry-run.
+    std::optional<GateDecision> gate;
 
     // Whether the whole phase can commit in one transaction with its state rows.
     bool transactional() const;

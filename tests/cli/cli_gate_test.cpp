@@ -162,6 +162,28 @@ TEST_F(CliGate, StatusShowsTheGateOfThePendingContractAndTheFleet) {
     EXPECT_TRUE(contains(status.out, "web: live 1.9.0 x1")) << show(status);
 }
 
+TEST_F(CliGate, PlanAndDryRunShowEachContractsGateAsTheFleetStandsNow) {
+    ASSERT_EQ(heartbeat("web-old", "1.9.0").exit_code, exit_ok);
+    ProcessResult plan = m_project.migrate({"plan"});
+    EXPECT_TRUE(contains(plan.out, "-- gate (web >= 2.0.0): closed: 1 live instance of web below 2.0.0")) << show(plan);
+    ProcessResult dry_run = m_project.migrate({"apply", "--dry-run"});
+    EXPECT_EQ(dry_run.exit_code, exit_ok) << show(dry_run);
+    EXPECT_TRUE(contains(dry_run.out, "-- gate (web >= 2.0.0): closed")) << show(dry_run);
+
+    ASSERT_EQ(heartbeat("web-old", "2.0.0").exit_code, exit_ok);
+    json document = m_project.migrate_json({"plan"});
+    bool seen = false;
+    for (const json& phase : document.at("phases")) {
+        if (phase.at("migration") == "0004" && phase.at("phase") == "contract") {
+            EXPECT_EQ(phase.at("gate").at("open"), true) << phase.dump();
+            seen = true;
+        } else {
+            EXPECT_FALSE(phase.contains("gate")) << phase.dump();
+        }
+    }
+    EXPECT_TRUE(seen) << document.dump();
+}
+
 TEST(CliGateless, AContractThatNamesNoVersionNeedsNoGateAndIsRefusedWithExit2NamingItsLine) {
     Project project;
     project.add_migration("0001_notes.toml", R"toml(description = "Notes without their legacy column"

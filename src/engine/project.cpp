@@ -131,11 +131,13 @@ Plan Project::rollback(const RollbackRequest& request, RunObserver& observer) {
 namespace {
 
 void require_current_store(StateStore& store, const DatabaseUrl& url) {
-    int layout = store.layout();
-    if (layout == 0 || !store.initialized()) {
-        throw Error(ErrorKind::state,
-                    fmt::format("{} has no migrate state yet: no backfill has run there", url.redacted()), {},
-                    "check --database-url");
+    // initialized() first: layout() reads a table that may not exist.
+    int layout = store.initialized() ? store.layout() : 0;
+    if (layout == 0) {
+        throw Error(
+            ErrorKind::state,
+            fmt::format("{} has no migrate state yet: nothing has been applied or registered there", url.redacted()),
+            {}, "check --database-url");
     }
     if (layout < StateStore::schema_version) {
         throw Error(ErrorKind::state,

@@ -99,6 +99,16 @@ TEST(CliFleet, PruneRemovesInstancesLongStaleAndSaysHowMany) {
     EXPECT_EQ(project.migrate_json({"fleet", "prune"}).at("pruned"), 0);
 }
 
+TEST(CliFleet, DeregisterAndPruneOnADatabaseWithoutStateSayThereIsNothingThere) {
+    Project project;
+    project.write("app.db", "");
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"fleet", "deregister", "--app", "web", "--instance", "a"}, {"fleet", "prune"}, {"backfill", "pause"}}) {
+        EXPECT_TRUE(failed_with(project.migrate(args), {"sqlite:app.db has no migrate state yet"}));
+    }
+    EXPECT_EQ(project.user_table_count(), "0");
+}
+
 TEST(CliFleet, SqlPrintsTheHeartbeatStatementOfTheTargetDatabase) {
     Project project;
     ProcessResult sqlite = project.migrate({"fleet", "sql"});

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The quick start's first command: installs what is missing, builds migrate, and takes
 # migrations-example through a rollout on an embedded SQLite database (build/example.db): lint,
-# then expand before the new app version ships, its instance registering its version, and
-# backfill and contract, behind the contract gate, after it.
+# then expand before the new app version ships, its instance registering its version, the
+# backfill, and the contract once the gate says it may run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +25,9 @@ step "$migrate" status
 echo "(the new app version rolls out here: it reads and writes users.display_name, and each of its"
 echo " instances reports its version; 0004's contract waits for web >= 2.0.0)"
 step "$migrate" fleet register --app web --instance demo-web-1 --version 2.0.0
+step "$migrate" apply --phase backfill
 step "$migrate" gate contract
-step "$migrate" apply
+step "$migrate" apply --phase contract
 step "$migrate" status
 step sqlite3 -header -column "$db" "SELECT id, display_name, email FROM users ORDER BY id LIMIT 3"
 printf '\nDone: %s holds the example schema. Try: %s rollback --dry-run\n' "$db" "$migrate"

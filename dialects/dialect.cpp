@@ -27,6 +27,20 @@ std::string joined(const std::vector<std::string>& items, const std::string& for
 
 }  // namespace
 
+std::pair<std::string, std::string> split_table_name(std::string_view table, LexFlavor flavor) {
+    LexResult lexed = tokenize(table, flavor);
+    std::vector<std::string> parts;
+    for (const Token& token : lexed.tokens) {
+        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
+            parts.push_back(token.identifier());
+        }
+    }
+    if (lexed.error || parts.empty() || parts.size() > 2) {
+        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
+    }
+    return parts.size() == 2 ? std::make_pair(parts[0], parts[1]) : std::make_pair(std::string(), parts[0]);
+}
+
 std::string Dialect::upsert_sql(std::string_view table, const std::vector<std::string>& columns,
                                 const std::vector<std::string>& values, const std::vector<std::string>& key_columns,
                                 const std::vector<std::string>& update_columns) const {

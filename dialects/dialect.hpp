@@ -15,6 +15,7 @@
 
 #include "support/duration.hpp"
 #include "support/error.hpp"
+#include "support/sql_lexer.hpp"
 
 namespace migrate {
 
@@ -189,6 +190,10 @@ bool poll_runner_lock(Duration wait, const std::function<bool()>& try_take);
 // The error lock_runner throws when another runner kept the lock for all of `wait`; `holder`
 // says who, where the database can tell (empty: unknown).
 Error runner_lock_busy(const DatabaseUrl& url, const std::string& holder, Duration wait);
+
+// A backfill's table as the user wrote it (`schema.table`, "table", table, quoted as `flavor`
+// quotes) as (schema, table), the schema empty when it names none. Throws Error(input).
+std::pair<std::string, std::string> split_table_name(std::string_view table, LexFlavor flavor);
 
 // "a, b" for {a, b}: the placeholders of `count` parameters starting at `first`.
 std::string placeholders(const Dialect& dialect, std::size_t count, std::size_t first = 1);

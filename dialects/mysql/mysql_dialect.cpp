@@ -39,21 +39,6 @@ class MysqlRunnerLock final : public RunnerLock {
     Connection& m_connection;
 };
 
-// `db`.`table`, "table" or table as the user wrote it, as (schema or "", table).
-std::pair<std::string, std::string> split_table_name(std::string_view table) {
-    LexResult lexed = tokenize(table, LexFlavor::mysql);
-    std::vector<std::string> parts;
-    for (const Token& token : lexed.tokens) {
-        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
-            parts.push_back(token.identifier());
-        }
-    }
-    if (lexed.error || parts.empty() || parts.size() > 2) {
-        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
-    }
-    return parts.size() == 2 ? std::make_pair(parts[0], parts[1]) : std::make_pair(std::string(), parts[0]);
-}
-
 // Selects the rows of `table` (as the user wrote it) in an information_schema table that names
 // tables by TABLE_SCHEMA and TABLE_NAME; a name without a database is in the connection's.
 struct TableFilter {
@@ -62,7 +47,7 @@ struct TableFilter {
 };
 
 TableFilter table_filter(std::string_view table) {
-    auto [schema, name] = split_table_name(table);
+    auto [schema, name] = split_table_name(table, LexFlavor::mysql);
     TableFilter filter;
     filter.where = fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = ?", schema.empty() ? "DATABASE()" : "?");
     if (!schema.empty()) {
@@ -222,7 +207,7 @@ std::vector<std::string> MysqlDialect::clean_up_before(Connection& connection, s
         if (!index || index->if_not_exists) {
             continue;
         }
-        auto [schema, table] = split_table_name(index->table);
+        auto [schema, table] = split_table_name(index->table, LexFlavor::mysql);
         std::vector<Value> params;
         if (!schema.empty()) {
             params.emplace_back(schema);

@@ -60,17 +60,8 @@ bool is_word_statement(const Statement& statement, std::initializer_list<const c
 // `schema.table`, "table" or table as the user wrote it, as (schema, table); "main" when it names
 // no schema.
 std::pair<std::string, std::string> split_table_name(std::string_view table) {
-    LexResult lexed = tokenize(table);
-    std::vector<std::string> parts;
-    for (const Token& token : lexed.tokens) {
-        if (token.kind == TokenKind::word || token.kind == TokenKind::quoted_identifier) {
-            parts.push_back(token.identifier());
-        }
-    }
-    if (lexed.error || parts.empty() || parts.size() > 2) {
-        throw Error(ErrorKind::input, fmt::format("backfill table '{}' is not a table name", table));
-    }
-    return {parts.size() == 2 ? parts[0] : "main", parts.back()};
+    auto [schema, name] = migrate::split_table_name(table, LexFlavor::standard);
+    return {schema.empty() ? "main" : schema, name};
 }
 
 }  // namespace

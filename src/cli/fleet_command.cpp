@@ -148,12 +148,16 @@ int run_fleet(const FleetOptions& options, const CommonOptions& common) {
         }
         return 0;
     }
-    if (options.action == "prune") {
-        Duration stale_for = parse_duration(options.stale_for, "--stale-for");
+    // deregister and prune, after their options are checked: nothing to change without a database.
+    auto require_database = [&] {
         if (!project.dialect().database_exists(url)) {
             throw Error(ErrorKind::state,
                         fmt::format("{} does not exist: no instance is registered there", url.redacted()));
         }
+    };
+    if (options.action == "prune") {
+        Duration stale_for = parse_duration(options.stale_for, "--stale-for");
+        require_database();
         std::int64_t removed =
             project.prune_fleet(options.app, std::chrono::duration_cast<std::chrono::seconds>(stale_for).count());
         if (json) {
@@ -167,10 +171,7 @@ int run_fleet(const FleetOptions& options, const CommonOptions& common) {
     check_name(options.app, "--app");
     check_name(options.instance, "--instance");
     if (options.action == "deregister") {
-        if (!project.dialect().database_exists(url)) {
-            throw Error(ErrorKind::state,
-                        fmt::format("{} does not exist: no instance is registered there", url.redacted()));
-        }
+        require_database();
         bool removed = project.deregister_instance(options.app, options.instance);
         if (json) {
             print_json({{"version", json_format_version}, {"deregistered", removed}});

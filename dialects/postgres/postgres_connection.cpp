@@ -153,9 +153,11 @@ PostgresConnection::PostgresConnection(const DatabaseUrl& url, const ConnectOpti
                     fmt::format("cannot connect to {}: {}", url.redacted(), redact_secrets(server_message(e.what()))),
                     connect_failure_code(e.what()));
     }
+    // No parallel workers: migrate is a background job beside live traffic, and its one big read,
+    // the count of rows a backfill left, would otherwise take three cores at once.
     std::string setup = fmt::format(
         "SET application_name = {}; SET client_min_messages = warning; SET lock_timeout = {}; "
-        "SET statement_timeout = {};",
+        "SET statement_timeout = {}; SET max_parallel_workers_per_gather = 0;",
         m_session->connection.quote(options.application_name), milliseconds(options.lock_timeout),
         milliseconds(options.statement_timeout));
     if (options.read_only) {

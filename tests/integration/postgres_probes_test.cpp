@@ -315,6 +315,37 @@ TEST_P(PostgresProbes, SessionShowsTheApplicationNameItWasGiven) {
     EXPECT_EQ(value_to_string(m_connection->query("SHOW application_name").rows.at(0).at(0)), "migrate");
 }
 
+TEST_P(PostgresProbes, SessionsPlanTheirScansWithoutParallelWorkers) {
+    // The count of rows a backfill left scans the whole table; on a live server it must take one
+    // core, not a leader and its workers. Parallel plans made free, so that a small table gets one.
+    db().exec("CREATE TABLE wide (id BIGINT PRIMARY KEY, note TEXT)");
+    db().exec("INSERT INTO wide SELECT i, NULL FROM generate_series(1, 1000) AS i");
+    db().exec("ANALYZE wide");
+    const std::string costs =
+        "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0";
+    const std::string count = "EXPLAIN SELECT COUNT(*) FROM wide WHERE note IS NULL";
+    auto plan_of = [](const QueryResult& result) {
+        std::string plan;
+        for (const Row& row : result.rows) {
+            plan += value_to_string(row.at(0)) + "\n";
+        }
+        return plan;
+    };
+    pqxx::connection plain(db().url());
+    pqxx::nontransaction work(plain);
+    work.exec(costs);
+    std::string plain_plan;
+    for (const pqxx::row& row : work.exec(count)) {
+        plain_plan += row[0].c_str() + std::string("\n");
+    }
+    ASSERT_TRUE(contains(plain_plan, "Gather")) << "the server would not plan in parallel at all:\n" << plain_plan;
+
+    m_connection->execute_script(costs);
+    std::string migrate_plan = plan_of(m_connection->query(count));
+    EXPECT_FALSE(contains(migrate_plan, "Gather")) << migrate_plan;
+    EXPECT_EQ(value_to_string(m_connection->query("SHOW max_parallel_workers_per_gather").rows.at(0).at(0)), "0");
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, PostgresProbes, ::testing::Values("postgres"), testing::dialect_param_name);
 
 }  // namespace

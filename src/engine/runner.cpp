@@ -56,8 +56,12 @@ void Runner::run(const Plan& plan) {
                 run_step_by_step(run);
             }
         } catch (const Error& e) {
-            if (e.kind() != ErrorKind::interrupted) {
-                record_failure(run, e.what());
+            // A gate that closed while earlier phases ran refused the contract before any of it
+            // ran: the log says so rather than that it failed.
+            if (e.kind() == ErrorKind::gate_closed) {
+                record_outcome(run, "gate_closed", e.what());
+            } else if (e.kind() != ErrorKind::interrupted) {
+                record_outcome(run, "failed", e.what());
             }
             throw;
         }
@@ -188,7 +192,7 @@ void Runner::run_backfill(const PhaseRun& run) {
                 backfills[k]->run(listener_for(run.actions[k]), still_locked);
             } catch (const Error& e) {
                 if (e.kind() == ErrorKind::interrupted) {
-                    record_interruption(run, e.what());
+                    record_outcome(run, "interrupted", e.what());
                     throw;
                 }
                 throw in_context(step_name(run, run.actions[k]), e);
@@ -269,18 +273,11 @@ Event Runner::make_event(const PhaseRun& run, const std::string& outcome, const 
     return event;
 }
 
-void Runner::record_interruption(const PhaseRun& run, const std::string& message) noexcept {
-    try {
-        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "interrupted", message)); });
-    } catch (...) {
-    }
-}
-
-void Runner::record_failure(const PhaseRun& run, const std::string& message) noexcept {
+void Runner::record_outcome(const PhaseRun& run, const std::string& outcome, const std::string& message) noexcept {
     // The failed phase has been rolled back; this separate transaction only adds to the log.
     // If even that fails (the database is gone), the error the user sees is the original one.
     try {
-        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, "failed", redact_secrets(message))); });
+        in_transaction(m_connection, [&] { m_store.append_event(make_event(run, outcome, redact_secrets(message))); });
     } catch (...) {
     }
 }

@@ -66,8 +66,8 @@ class Runner {
     // The state rows and event that finish a phase; inside the caller's transaction.
     void finish_phase(const PhaseRun& run);
     Event make_event(const PhaseRun& run, const std::string& outcome, const std::string& detail) const;
-    void record_failure(const PhaseRun& run, const std::string& message) noexcept;
-    void record_interruption(const PhaseRun& run, const std::string& message) noexcept;
+    // Appends to the event log how a phase ended early, in a transaction of its own.
+    void record_outcome(const PhaseRun& run, const std::string& outcome, const std::string& message) noexcept;
 
     const Dialect& m_dialect;
     Connection& m_connection;

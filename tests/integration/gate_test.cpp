@@ -111,6 +111,30 @@ TEST_P(ContractGate, OneOldInstanceBlocksTheContractUntilItReregistersWithTheNew
     EXPECT_EQ(phase(), "contracted");
 }
 
+TEST_P(ContractGate, AnOldInstanceThatAppearsWhileEarlierPhasesRunStopsTheContractWhichTheLogCallsGateClosed) {
+    heartbeat("web-a", "2.0.0");
+    // The gate is open when apply plans the run; an old instance registers while the expand
+    // runs, and the runner's second look, right before the contract, must see it.
+    testing::RecordingObserver observer;
+    observer.on_phase_started = [&](const PhaseRun& run) {
+        if (run.phase == Phase::expand) {
+            heartbeat("web-b", "1.9.0");
+        }
+    };
+    try {
+        project().apply({Phase::contract, std::nullopt}, observer);
+        ADD_FAILURE() << "the contract ran";
+    } catch (const Error& refused) {
+        EXPECT_EQ(refused.kind(), ErrorKind::gate_closed) << refused.what();
+        EXPECT_NE(std::string(refused.what()).find("web-b 1.9.0"), std::string::npos) << refused.what();
+    }
+    EXPECT_TRUE(db().has_column("profiles", "legacy_name"));
+    EXPECT_EQ(phase(), "backfilled");
+    std::string events = db().state_table("events");
+    EXPECT_EQ(db().value("SELECT outcome FROM " + events + " WHERE phase = 'contract'"), "gate_closed");
+    EXPECT_EQ(db().value("SELECT count(*) FROM " + events + " WHERE outcome = 'failed'"), "0");
+}
+
 TEST_P(ContractGate, AnInstanceThatStopsHeartbeatingGoesStaleAndNoLongerBlocks) {
     run_up_to_contract();
     heartbeat("web-new", "2.0.0");

@@ -2,6 +2,7 @@
 // a user would have seen (batches, retries, notes), so tests can assert on it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,11 @@ namespace migrate::testing {
 
 class RecordingObserver final : public RunObserver {
   public:
-    void phase_started(const PhaseRun&) override {}
+    void phase_started(const PhaseRun& run) override {
+        if (on_phase_started) {
+            on_phase_started(run);
+        }
+    }
     void backfill(const PhaseRun&, const Action&, const BackfillEvent& event) override {
         events.push_back(event);
         if (event.kind == BackfillEvent::Kind::batch) {
@@ -25,6 +30,8 @@ class RecordingObserver final : public RunObserver {
     void note(const PhaseRun&, const std::string& message) override { notes.push_back(message); }
     void phase_finished(const PhaseRun&, Duration) override {}
 
+    // What happens in the world as a phase starts: another process changing the fleet, say.
+    std::function<void(const PhaseRun&)> on_phase_started;
     int batches = 0;
     std::vector<BackfillEvent> events;
     std::vector<std::string> retries;  // the error code of each retry

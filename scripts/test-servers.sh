@@ -8,7 +8,9 @@
 #
 # A URL that is already set is used as it is, and that server is not started: to run the tests
 # against a server of your own, or to source this file twice in one shell. The PostgreSQL replica
-# is started only with the PostgreSQL server this script starts, as it must replicate that one.
+# is started only with the PostgreSQL server this script starts, as it must replicate that one,
+# and not at all with MIGRATE_TEST_POSTGRES_REPLICA=off: for the backfill benchmark, whose figures
+# a replica replaying on the same cores would change.
 #
 # A further server adds a start_NAME function that calls register_test_server_stop, and a call
 # to it at the bottom.
@@ -292,7 +294,9 @@ start_mariadb() {
 
 if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
     start_postgres
-    if [[ -z "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
+    if [[ "${MIGRATE_TEST_POSTGRES_REPLICA:-}" == off ]]; then
+        echo "PostgreSQL replica for the tests: none (MIGRATE_TEST_POSTGRES_REPLICA=off); the replica tests fail"
+    elif [[ -z "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
         start_postgres_replica
     else
         echo "PostgreSQL replica for the tests: using MIGRATE_TEST_POSTGRES_REPLICA_URL as already set"

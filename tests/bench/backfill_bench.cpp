@@ -1,14 +1,20 @@
 // Backfill under load: on a fresh PostgreSQL database holding an accounts table of N rows, times
 // `migrate apply --phase backfill` and then one plain UPDATE of the same rows, each while pgbench
 // runs single-row reads and updates on that table, and prints rows/s of both beside the load's
-// throughput and latency alone, during the backfill and during the plain UPDATE.
+// throughput and latency alone, during the backfill and during the plain UPDATE. Between the two,
+// as a control, one session keeps one core busy with a query that takes no lock and writes
+// nothing, for as long as the backfill took: on a small machine part of what the backfill does to
+// the load's latency is only that it takes a core, and the control shows how much.
 //   backfill_bench [URL] [--migrate PATH] [--pgbench PATH] [--rows N] [--clients N] [--oltp-seconds S]
-//                  [--rate TPS] [-- OPTIONS OF migrate apply, e.g. --batch-size 5000]
+//                  [--rate TPS] [--repeat N] [-- OPTIONS OF migrate apply, e.g. --batch-size 5000]
 // Without --rate the load is closed-loop: the clients run back to back and keep the cores busy,
 // so anything else on the machine shows in their latency. With --rate, pgbench schedules TPS
 // transactions a second (an application's traffic does not wait for its previous request), and
 // latencies count from the scheduled start, so a statement held by a lock delays the ones queued
 // behind it too.
+// A p99 of a few thousand transactions moves with every hiccup of a small machine, in the run
+// alone as much as beside the backfill: --repeat N runs the whole comparison N times, each on a
+// fresh database, and ends with the median of each ratio.
 // URL (default: MIGRATE_TEST_POSTGRES_URL, see scripts/test-servers.sh) names a server and a
 // database to connect to; the bench creates a database of its own there and drops it at the end.
 #include <algorithm>
@@ -110,6 +116,7 @@ struct Options {
     std::int64_t clients = 4;
     std::int64_t oltp_seconds = 10;
     std::int64_t rate = 0;  // 0: closed loop
+    std::int64_t repeat = 1;
     std::vector<std::string> apply_options;
 };
 
@@ -433,6 +440,21 @@ class BackfillBench {
     // On the table as the backfill found it: the column dropped and added again, and the table
     // compacted, which rewrites each row with the dropped value as NULL, so that both operations
     // start from rows of the same width, in full pages, and widen each row by the same value.
+    // The control: for as long as the backfill took, one session keeps one core busy with a query
+    // that reads no table and writes nothing, so it takes no lock and makes no WAL. What the load's
+    // latency does beside it is what any job that takes a whole core does on this machine.
+    Measurement busy_core(double seconds) {
+        std::cout << fmt::format("one session busy on one core for {:.1f} s, under the load\n", seconds) << std::flush;
+        pqxx::connection connection(m_database.url());
+        return under_load("busy", [&] {
+            auto until = Clock::now() + std::chrono::duration<double>(seconds);
+            while (Clock::now() < until) {
+                throw_if_interrupted();
+                query_int(connection, "SELECT count(*) FROM generate_series(1, 500000)");
+            }
+        });
+    }
+
     Measurement plain_update() {
         {
             pqxx::connection connection(m_database.url());
@@ -532,8 +554,15 @@ class BackfillBench {
     std::int64_t m_batches = 0;
 };
 
-void print_results(const Options& options, const Measurement& alone, const Measurement& backfill,
-                   const Measurement& plain, std::int64_t batches) {
+// The two ratios the targets are set on, and the p99 ratio of the control.
+struct Ratios {
+    double speed = 0;     // backfill rows/s over plain UPDATE rows/s
+    double p99 = 0;       // OLTP p99 during the backfill over OLTP p99 alone
+    double busy_p99 = 0;  // OLTP p99 beside one busy core over OLTP p99 alone
+};
+
+Ratios print_results(const Options& options, const Measurement& alone, const Measurement& backfill,
+                     const Measurement& busy, const Measurement& plain, std::int64_t batches) {
     auto row = [](const std::string& name, const Measurement& m) {
         std::string rows_per_second = m.rows == 0 ? "-" : grouped(static_cast<std::int64_t>(m.rows / m.seconds));
         return fmt::format("{:<18}{:>9.2f}{:>11}  |{:>11}{:>9.2f}{:>10.2f}{:>11.2f}\n", name, m.seconds,
@@ -551,7 +580,8 @@ void print_results(const Options& options, const Measurement& alone, const Measu
         options.rate > 0 ? fmt::format("{} tx/s scheduled", grouped(options.rate)) : "back to back", apply_options);
     std::cout << fmt::format("{:<18}{:>9}{:>11}  |{:>11}{:>9}{:>10}{:>11}\n", "", "seconds", "rows/s", "OLTP tx/s",
                              "p50 ms", "p99 ms", "max ms");
-    std::cout << row("OLTP alone", alone) << row("migrate backfill", backfill) << row("plain UPDATE", plain);
+    std::cout << row("OLTP alone", alone) << row("migrate backfill", backfill) << row("one busy core", busy)
+              << row("plain UPDATE", plain);
 
     double speed = (backfill.rows / backfill.seconds) / (plain.rows / plain.seconds);
     double p99 = backfill.oltp.p99_ms / alone.oltp.p99_ms;
@@ -559,6 +589,9 @@ void print_results(const Options& options, const Measurement& alone, const Measu
                              speed >= 0.5 ? "met" : "NOT met");
     std::cout << fmt::format("OLTP p99 during the backfill / alone: {:.2f}x (target at most 2x: {})\n", p99,
                              p99 <= 2.0 ? "met" : "NOT met");
+    double busy_p99 = busy.oltp.p99_ms / alone.oltp.p99_ms;
+    std::cout << fmt::format("OLTP p99 beside one busy core / alone: {:.2f}x (the control: no lock, no write)\n",
+                             busy_p99);
     std::cout << fmt::format(
         "longest OLTP statement: {:.3f} s alone, {:.3f} s during the backfill, {:.3f} s during the plain UPDATE "
         "(which took {:.3f} s)\n",
@@ -567,11 +600,54 @@ void print_results(const Options& options, const Measurement& alone, const Measu
         "migrate: {} rows in {} batches, on average {} rows and {:.1f} ms of its wall time per batch\n",
         grouped(backfill.rows), grouped(batches), grouped(backfill.rows / std::max<std::int64_t>(batches, 1)),
         backfill.seconds * 1000 / static_cast<double>(std::max<std::int64_t>(batches, 1)));
+    return {speed, p99, busy_p99};
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    std::size_t middle = values.size() / 2;
+    return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+void print_summary(const std::vector<Ratios>& rounds) {
+    std::vector<double> speeds;
+    std::vector<double> p99s;
+    std::vector<double> busy_p99s;
+    std::string each;
+    for (const Ratios& round : rounds) {
+        speeds.push_back(round.speed);
+        p99s.push_back(round.p99);
+        busy_p99s.push_back(round.busy_p99);
+        each += fmt::format("{}{:.2f} / {:.2f}x / {:.2f}x", each.empty() ? "" : ", ", round.speed, round.p99,
+                            round.busy_p99);
+    }
+    double speed = median(speeds);
+    double p99 = median(p99s);
+    std::cout << fmt::format("\n{} rounds (rows/s ratio / p99 ratio / p99 ratio beside one busy core): {}\n",
+                             rounds.size(), each);
+    std::cout << fmt::format("median backfill rows/s / plain UPDATE rows/s: {:.2f} (target at least 0.50: {})\n", speed,
+                             speed >= 0.5 ? "met" : "NOT met");
+    std::cout << fmt::format("median OLTP p99 during the backfill / alone: {:.2f}x (target at most 2x: {})\n", p99,
+                             p99 <= 2.0 ? "met" : "NOT met");
+    std::cout << fmt::format("median OLTP p99 beside one busy core / alone: {:.2f}x\n", median(busy_p99s));
+}
+
+// A standby that streams from the server replays every row the backfill writes; on the same
+// machine as the server it takes its share of the same cores, which the figures would then show.
+void report_standbys(const std::string& server_url) {
+    pqxx::connection server(server_url);
+    if (std::int64_t standbys = query_int(server, "SELECT count(*) FROM pg_stat_replication")) {
+        std::cout << fmt::format(
+            "note: {} standby(s) stream from this server; one running on this machine replays the backfill "
+            "on the same cores and raises the load's latency with it (scripts/test-servers.sh starts none "
+            "with MIGRATE_TEST_POSTGRES_REPLICA=off)\n",
+            standbys);
+    }
 }
 
 constexpr const char* usage =
     "usage: backfill_bench [URL] [--migrate PATH] [--pgbench PATH] [--rows N] [--clients N] [--oltp-seconds S]\n"
-    "                      [--rate TPS] [-- OPTIONS OF migrate apply]\n"
+    "                      [--rate TPS] [--repeat N] [-- OPTIONS OF migrate apply]\n"
     "URL defaults to MIGRATE_TEST_POSTGRES_URL.\n";
 
 }  // namespace
@@ -597,6 +673,8 @@ int main(int argc, char** argv) {
             ++i;
         } else if (arg == "--rate" && has_value && parse_positive(argv[i + 1], options.rate)) {
             ++i;
+        } else if (arg == "--repeat" && has_value && parse_positive(argv[i + 1], options.repeat)) {
+            ++i;
         } else if (!arg.starts_with("-") && options.server_url.empty()) {
             options.server_url = arg;
         } else {
@@ -619,14 +697,26 @@ int main(int argc, char** argv) {
     sigaction(SIGTERM, &action, nullptr);
     try {
         ScratchDir scratch;
-        BenchDatabase database(options.server_url, fmt::format("migrate_bench_{}", getpid()));
-        std::cout << fmt::format("database {}\n", database.name());
-        BackfillBench bench(options, database, scratch.path());
-        bench.load();
-        Measurement alone = bench.oltp_alone();
-        Measurement backfill = bench.migrate_backfill();
-        Measurement plain = bench.plain_update();
-        print_results(options, alone, backfill, plain, bench.batches());
+        report_standbys(options.server_url);
+        std::vector<Ratios> rounds;
+        for (std::int64_t round = 1; round <= options.repeat; ++round) {
+            // Each round on its own database and in its own folder: pgbench's logs are read by
+            // name, and a round must not read the one before.
+            BenchDatabase database(options.server_url, fmt::format("migrate_bench_{}_{}", getpid(), round));
+            fs::path folder = scratch.path() / fmt::format("round-{}", round);
+            fs::create_directories(folder);
+            std::cout << fmt::format("{}database {}\n", round > 1 ? "\n" : "", database.name());
+            BackfillBench bench(options, database, folder);
+            bench.load();
+            Measurement alone = bench.oltp_alone();
+            Measurement backfill = bench.migrate_backfill();
+            Measurement busy = bench.busy_core(backfill.seconds);
+            Measurement plain = bench.plain_update();
+            rounds.push_back(print_results(options, alone, backfill, busy, plain, bench.batches()));
+        }
+        if (rounds.size() > 1) {
+            print_summary(rounds);
+        }
     } catch (const std::exception& e) {
         std::cerr << "backfill_bench: " << e.what() << "\n";
         return 1;

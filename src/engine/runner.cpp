@@ -274,8 +274,9 @@ Event Runner::make_event(const PhaseRun& run, const std::string& outcome, const 
 }
 
 void Runner::record_outcome(const PhaseRun& run, const std::string& outcome, const std::string& message) noexcept {
-    // The failed phase has been rolled back; this separate transaction only adds to the log.
-    // If even that fails (the database is gone), the error the user sees is the original one.
+    // What the phase did is rolled back, or checkpointed where it stopped; this separate
+    // transaction only adds to the log. If even that fails (the database is gone), the error the
+    // user sees is the original one.
     try {
         in_transaction(m_connection, [&] { m_store.append_event(make_event(run, outcome, redact_secrets(message))); });
     } catch (...) {

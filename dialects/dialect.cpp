@@ -80,6 +80,14 @@ std::optional<std::int64_t> Dialect::estimated_rows(Connection&, std::string_vie
     return std::nullopt;
 }
 
+std::optional<std::int64_t> Dialect::table_pages(Connection&, std::string_view) const {
+    return std::nullopt;
+}
+
+std::string Dialect::page_range(std::int64_t, std::optional<std::int64_t>) const {
+    throw Error(ErrorKind::internal, fmt::format("{} cannot select rows by storage page", name()));
+}
+
 void Dialect::vacuum_table(Connection&, std::string_view) const {
     throw Error(ErrorKind::usage,
                 fmt::format("{} has no VACUUM for a backfill to run; --vacuum-every is for PostgreSQL", name()));

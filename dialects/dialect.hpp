@@ -170,6 +170,13 @@ class Dialect {
     virtual std::optional<std::int64_t> table_size(Connection& connection, std::string_view table) const;
     // The planner's estimate of the table's row count, cheap to read; nullopt when unknown.
     virtual std::optional<std::int64_t> estimated_rows(Connection& connection, std::string_view table) const;
+    // How the count that ends a backfill pass can read the table a part at a time: the number
+    // of storage pages the table has now, when the dialect can read a range of pages by itself
+    // (page_range); nullopt when it cannot, and the count walks the key instead.
+    virtual std::optional<std::int64_t> table_pages(Connection& connection, std::string_view table) const;
+    // The condition that holds for the rows stored on pages [first, end), or on pages from
+    // `first` on when `end` is nullopt. Only for a dialect whose table_pages says how many.
+    virtual std::string page_range(std::int64_t first, std::optional<std::int64_t> end) const;
     // Whether vacuum_table does anything.
     virtual bool can_vacuum() const { return false; }
     // Makes the space of the rows a batched backfill replaced reusable (PostgreSQL: VACUUM, which

@@ -250,6 +250,28 @@ std::optional<std::int64_t> PostgresDialect::estimated_rows(Connection& connecti
     return value_to_int(result.rows[0][0]);
 }
 
+std::optional<std::int64_t> PostgresDialect::table_pages(Connection& connection, std::string_view table) const {
+    // A TID range scan (PostgreSQL 14) reads only the pages of the range; before it, a ctid range
+    // is a filter on a scan of the whole table. A partitioned table has no pages of its own, and
+    // its partitions' page numbers overlap.
+    QueryResult result = connection.query(
+        "SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint FROM pg_class c "
+        "WHERE c.oid = to_regclass($1) AND c.relkind = 'r' AND current_setting('server_version_num')::int >= 140000",
+        {std::string(table)});
+    if (result.rows.empty() || is_null(result.rows[0][0])) {
+        return std::nullopt;
+    }
+    return value_to_int(result.rows[0][0]);
+}
+
+std::string PostgresDialect::page_range(std::int64_t first, std::optional<std::int64_t> end) const {
+    std::string range = fmt::format("ctid >= '({},0)'::tid", first);
+    if (end) {
+        range += fmt::format(" AND ctid < '({},0)'::tid", *end);
+    }
+    return range;
+}
+
 void PostgresDialect::vacuum_table(Connection& connection, std::string_view table) const {
     // The name as the server resolves and quotes it: the user's spelling goes into no SQL text.
     QueryResult resolved = connection.query("SELECT to_regclass($1)::text", {std::string(table)});

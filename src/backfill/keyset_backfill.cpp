@@ -27,13 +27,11 @@ constexpr Duration lock_check_interval{5000};
 // How often a backfill that waits for a throttle refreshes its state row, so `backfill status`
 // from another host can tell a waiting run from a dead one.
 constexpr Duration waiting_heartbeat{2000};
+// The most one part of the count that ends a pass may take, in pages or keys, however fast the
+// parts before it were.
+constexpr int max_count_part = 1 << 24;
 
 }  // namespace
-
-std::int64_t count_remaining(Connection& connection, const BackfillSpec& spec) {
-    QueryResult result = connection.query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", spec.table, spec.where));
-    return value_to_int(result.rows.at(0).at(0));
-}
 
 KeysetBackfill::KeysetBackfill(const Dialect& dialect, ConnectionSource connect, const Migration& migration,
                                int step_index, BackfillSpec spec, BackfillOptions options)
@@ -287,6 +285,119 @@ KeysetBackfill::Batch KeysetBackfill::run_batch() {
     batch.took = since(started);
     m_progress = next;
     return batch;
+}
+
+std::int64_t KeysetBackfill::count_left(const BackfillListener& listener, const std::function<void()>& still_locked) {
+    // One COUNT of a large table would outlast a statement timeout, keep its snapshot (and with
+    // it vacuum) for all of its time, and could be neither paused nor stopped. Counted a part at
+    // a time, a row written behind the part being counted is found by the next pass's count, as
+    // a row written after one COUNT would be.
+    std::optional<std::int64_t> pages =
+        resilient(listener, [&] { return m_dialect.table_pages(*m_work, m_step.table); });
+    // Parts are sized in rows, like batches, from the batch's size (updating that many took about
+    // the batch time; counting them takes less). By page, a part of N rows spans N / density
+    // pages, the density being the table's average: after a backfill whole ranges of pages hold
+    // only the rows it replaced, which a part crosses in no time, and a size grown on them would
+    // be far too large for the pages of live rows after them.
+    BatchSizing sizing;
+    sizing.target = m_options.batch.target;
+    sizing.min = 1;
+    sizing.max = max_count_part;
+    sizing.first = m_sizer.size();
+    BatchSizer part(sizing);
+    double density = 1;
+    if (pages && *pages > 0) {
+        std::int64_t rows = std::max(m_progress.rows_scanned, m_progress.estimated_rows);
+        density = std::max(1.0, static_cast<double>(rows) / static_cast<double>(*pages));
+    }
+    std::int64_t left = 0;
+    std::int64_t next_page = 0;
+    std::int64_t rows_counted = 0;
+    Row last_key;
+    auto lock_checked = Clock::now();
+    while (true) {
+        if (int signal = stop_requested()) {
+            stop(signal);
+        }
+        if (still_locked && since(lock_checked) >= lock_check_interval) {
+            still_locked();
+            lock_checked = Clock::now();
+        }
+        wait_for_throttles(listener);
+        auto started = Clock::now();
+        // The last part by page has no end, so that it takes the pages the table grew by meanwhile.
+        std::optional<std::int64_t> end_page;
+        if (pages) {
+            auto span = std::max<std::int64_t>(1, static_cast<std::int64_t>(part.size() / density));
+            if (next_page + span < *pages) {
+                end_page = next_page + span;
+            }
+        }
+        Row upper;
+        std::int64_t rows = 0;
+        std::int64_t found = resilient(listener, [&]() -> std::int64_t {
+            std::vector<Value> params;
+            std::string range;
+            if (pages) {
+                range = m_dialect.page_range(next_page, end_page);
+            } else {
+                int keys = 0;
+                upper = next_upper_key(last_key, part.size(), keys);
+                if (upper.empty()) {
+                    rows = 0;
+                    return 0;
+                }
+                rows = keys;
+                // Appended one after the other: the parameters must follow their placeholders' order,
+                // and the operands of one + expression may be evaluated in either order.
+                range = key_after(last_key, params);
+                range += " AND " + m_dialect.key_compare(m_keys, "<=", upper, params);
+            }
+            QueryResult counted = m_work->query(
+                fmt::format("SELECT COUNT(*), COALESCE(SUM(CASE WHEN ({}) THEN 1 ELSE 0 END), 0) FROM {} WHERE {}",
+                            m_step.where, m_step.table, range),
+                params);
+            if (pages) {
+                rows = value_to_int(counted.rows.at(0).at(0));
+            }
+            return value_to_int(counted.rows.at(0).at(1));
+        });
+        Duration took = since(started);
+        left += found;
+        rows_counted += rows;
+        part.record(static_cast<int>(std::min<std::int64_t>(rows, max_count_part)), took);
+        bool last_part = pages ? !end_page : upper.empty();
+        BackfillEvent counting = event(last_part ? BackfillEvent::Kind::counted : BackfillEvent::Kind::counting);
+        counting.rows_left = left;
+        counting.batch_rows = part.size();
+        std::string walked;
+        if (pages) {
+            next_page = end_page.value_or(*pages);
+            counting.counted = *pages > 0 ? std::min(1.0, static_cast<double>(next_page) / *pages) : 1.0;
+            walked = fmt::format("{} rows in {} of {} pages", rows_counted, next_page, *pages);
+        } else {
+            last_key = upper.empty() ? last_key : upper;
+            if (m_progress.estimated_rows > 0) {
+                counting.counted =
+                    std::min(1.0, static_cast<double>(rows_counted) / static_cast<double>(m_progress.estimated_rows));
+            }
+            walked = fmt::format("{} rows", rows_counted);
+        }
+        if (last_part) {
+            counting.counted = 1.0;
+            counting.message = fmt::format("counted the rows that match `where`: {} ({})", left, walked);
+            listener(counting);
+            return left;
+        }
+        counting.message = fmt::format("counting the rows that match `where`: {} so far ({})", left, walked);
+        listener(counting);
+        if (m_options.sleep_ratio > 0) {
+            Duration pause{static_cast<Duration::rep>(took.count() * m_options.sleep_ratio)};
+            if (pause > Duration::zero() && !sleep_unless_stopped(pause)) {
+                stop(stop_requested());
+            }
+        }
+    }
 }
 
 void KeysetBackfill::next_pass(std::int64_t left, const BackfillListener& listener) {

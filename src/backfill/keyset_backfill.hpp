@@ -63,6 +63,8 @@ struct BackfillEvent {
         going,     // every throttle lets it go again after `waited`
         vacuumed,  // `message` says what
         retrying,  // `message` holds the error, `waited` the pause before the next try
+        counting,  // after each part of the count that ends a pass; `rows_left` found so far
+        counted,   // that count is done; `rows_left` rows match `where` (another pass if any)
         finished,  // no row matches `where`; `size_after` known
     };
     Kind kind = Kind::batch;
@@ -80,7 +82,9 @@ struct BackfillEvent {
     std::optional<std::int64_t> size_before;
     std::optional<std::int64_t> size_after;
     std::string message;
-    std::string error_code;  // retrying: the SQLSTATE or error number that made it retry
+    std::string error_code;         // retrying: the SQLSTATE or error number that made it retry
+    std::int64_t rows_left = 0;     // counting: rows matching `where` in the parts counted so far
+    std::optional<double> counted;  // counting: share of the table counted, where it can tell
 };
 
 using BackfillListener = std::function<void(const BackfillEvent&)>;
@@ -93,11 +97,17 @@ class KeysetBackfill {
                    BackfillSpec spec, BackfillOptions options);
 
     // Runs batches to the end of the current pass and returns the progress (not marked completed:
-    // the caller counts what is left and does that together with the phase transition, or asks
-    // for another pass). Throws Error(interrupted) when a stop was requested (StopSignals), after
+    // the caller counts what is left with count_left, then records the phase or asks for another
+    // pass). Throws Error(interrupted) when a stop was requested (StopSignals), after
     // saving the cursor. `still_locked` is asked every few seconds whether the runner lock is
     // still held.
     BackfillProgress run(const BackfillListener& listener, const std::function<void()>& still_locked);
+    // The rows of the table that match `where`, counted a part at a time (storage pages where the
+    // dialect can read them by page, else key ranges), each part one statement sized like a batch
+    // to take about `--batch-time`. Between parts it obeys stop signals, throttles and the sleep
+    // ratio as between batches, and asks `still_locked` as run does. Throws Error(interrupted)
+    // when a stop was requested.
+    std::int64_t count_left(const BackfillListener& listener, const std::function<void()>& still_locked);
     // Rows behind the cursor (`left` of them) match `where` again: starts another walk from the
     // first key, or fails when `max_passes` walks did not make `where` false.
     void next_pass(std::int64_t left, const BackfillListener& listener);
@@ -155,8 +165,5 @@ class KeysetBackfill {
     std::optional<std::int64_t> m_size_before;
     int m_batches_this_run = 0;
 };
-
-// Rows of `spec.table` that still match its `where`.
-std::int64_t count_remaining(Connection& connection, const BackfillSpec& spec);
 
 }  // namespace migrate

@@ -32,6 +32,10 @@ const char* event_name(Kind kind) {
             return "vacuum";
         case Kind::retrying:
             return "retry";
+        case Kind::counting:
+            return "count";
+        case Kind::counted:
+            return "counted";
         case Kind::finished:
             return "done";
     }
@@ -112,7 +116,7 @@ void BackfillProgressReporter::report(const PhaseRun& run, const Action& action,
         m_waiting.clear();
     }
     auto now = std::chrono::steady_clock::now();
-    bool routine = event.kind == Kind::batch;
+    bool routine = event.kind == Kind::batch || event.kind == Kind::counting;
     switch (m_style) {
         case ProgressStyle::none:
         case ProgressStyle::automatic:
@@ -130,12 +134,12 @@ void BackfillProgressReporter::report(const PhaseRun& run, const Action& action,
                 write_log(run, event, "waiting: " + event.throttle);
             } else if (event.kind == Kind::going) {
                 write_log(run, event, fmt::format("going on after waiting {}", format_duration(event.waited)));
-            } else if (event.kind == Kind::retrying || event.kind == Kind::vacuumed) {
+            } else if (event.kind == Kind::retrying || event.kind == Kind::vacuumed || event.kind == Kind::counted) {
                 write_log(run, event, event.message);
             } else if (event.kind == Kind::finished) {
                 write_log(run, event, "done");
             } else if (now - m_last >= log_interval) {
-                write_log(run, event, {});
+                write_log(run, event, event.kind == Kind::counting ? event.message : std::string());
             } else {
                 return;
             }
@@ -160,15 +164,24 @@ void BackfillProgressReporter::report(const PhaseRun& run, const Action& action,
 
 void BackfillProgressReporter::draw_bar(const PhaseRun& run, const BackfillEvent& event) {
     constexpr int width = 24;
-    std::optional<double> done = fraction(event);
-    std::string bar;
-    if (done) {
-        int filled = static_cast<int>(std::lround(*done * width));
-        bar = fmt::format("[{}{}] {:3.0f}%", std::string(static_cast<std::size_t>(filled), '#'),
-                          std::string(static_cast<std::size_t>(width - filled), '-'), *done * 100);
-    } else {
-        bar = fmt::format("[{} batches]", grouped(event.progress.batches));
+    auto drawn = [&](double done) {
+        int filled = static_cast<int>(std::lround(done * width));
+        return fmt::format("[{}{}] {:3.0f}%", std::string(static_cast<std::size_t>(filled), '#'),
+                           std::string(static_cast<std::size_t>(width - filled), '-'), done * 100);
+    };
+    if (event.kind == Kind::counting || event.kind == Kind::counted) {
+        std::string line =
+            fmt::format("      {} {} counting rows left {}, {} found", run.migration->id, event.progress.table,
+                        event.counted ? drawn(*event.counted) : std::string(), grouped(event.rows_left));
+        if (!m_waiting.empty()) {
+            line += ", waiting: " + m_waiting;
+        }
+        m_out << "\r\x1b[K" << line << std::flush;
+        m_bar_drawn = true;
+        return;
     }
+    std::optional<double> done = fraction(event);
+    std::string bar = done ? drawn(*done) : fmt::format("[{} batches]", grouped(event.progress.batches));
     std::string line =
         fmt::format("      {} {} {} {} rows, {}/s", run.migration->id, event.progress.table, bar,
                     grouped(event.progress.rows_updated), grouped(static_cast<std::int64_t>(event.rows_per_second)));
@@ -242,6 +255,11 @@ void BackfillProgressReporter::write_json(const PhaseRun& run, const Action& act
     }
     if (event.kind == Kind::going || event.kind == Kind::retrying || event.kind == Kind::waiting) {
         line["waited_ms"] = event.waited.count();
+    }
+    if (event.kind == Kind::counting || event.kind == Kind::counted) {
+        line["rows_left"] = event.rows_left;
+        line["share_counted"] =
+            event.counted ? nlohmann::json(std::round(*event.counted * 1000) / 1000) : nlohmann::json(nullptr);
     }
     if (!event.message.empty()) {
         line["message"] = event.message;

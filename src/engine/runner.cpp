@@ -184,12 +184,12 @@ void Runner::run_backfill(const PhaseRun& run) {
         backfills.push_back(
             std::make_unique<KeysetBackfill>(m_dialect, m_connect, migration, action.step, action.backfill, options));
     }
-    // Each step walks its table; then one count per step, in the transaction that records the
-    // phase, decides: done, or another walk for the rows written behind the cursor meanwhile.
-    while (true) {
+    // Each step walks its table; then a count per step decides: done, or another walk for the
+    // rows written behind the cursor meanwhile.
+    auto for_each_step = [&](const std::function<void(std::size_t)>& work) {
         for (std::size_t k = 0; k < run.actions.size(); ++k) {
             try {
-                backfills[k]->run(listener_for(run.actions[k]), still_locked);
+                work(k);
             } catch (const Error& e) {
                 if (e.kind() == ErrorKind::interrupted) {
                     record_outcome(run, "interrupted", e.what());
@@ -198,38 +198,31 @@ void Runner::run_backfill(const PhaseRun& run) {
                 throw in_context(step_name(run, run.actions[k]), e);
             }
         }
+    };
+    while (true) {
+        for_each_step([&](std::size_t k) { backfills[k]->run(listener_for(run.actions[k]), still_locked); });
         std::vector<std::int64_t> left(run.actions.size(), 0);
-        bool complete = false;
-        transaction(run, [&] {
-            for (std::size_t k = 0; k < run.actions.size(); ++k) {
-                left[k] = count_remaining(m_connection, run.actions[k].backfill);
-            }
-            if (std::any_of(left.begin(), left.end(), [](std::int64_t n) { return n > 0; })) {
-                return;
-            }
-            for (const Action& action : run.actions) {
-                if (auto done = m_store.backfill_progress(migration, action.step)) {
-                    done->completed = true;
-                    done->run_state = "done";
-                    done->throttle.clear();
-                    m_store.save_backfill(*done);
+        for_each_step(
+            [&](std::size_t k) { left[k] = backfills[k]->count_left(listener_for(run.actions[k]), still_locked); });
+        if (std::all_of(left.begin(), left.end(), [](std::int64_t n) { return n == 0; })) {
+            transaction(run, [&] {
+                for (const Action& action : run.actions) {
+                    if (auto done = m_store.backfill_progress(migration, action.step)) {
+                        done->completed = true;
+                        done->run_state = "done";
+                        done->throttle.clear();
+                        m_store.save_backfill(*done);
+                    }
                 }
-            }
-            finish_phase(run);
-            complete = true;
-        });
-        if (complete) {
+                finish_phase(run);
+            });
             break;
         }
-        for (std::size_t k = 0; k < run.actions.size(); ++k) {
+        for_each_step([&](std::size_t k) {
             if (left[k] > 0) {
-                try {
-                    backfills[k]->next_pass(left[k], listener_for(run.actions[k]));
-                } catch (const Error& e) {
-                    throw in_context(step_name(run, run.actions[k]), e);
-                }
+                backfills[k]->next_pass(left[k], listener_for(run.actions[k]));
             }
-        }
+        });
     }
     for (std::size_t k = 0; k < run.actions.size(); ++k) {
         backfills[k]->report_finished(listener_for(run.actions[k]));

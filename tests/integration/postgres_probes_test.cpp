@@ -207,6 +207,36 @@ TEST_P(PostgresProbes, TableSizeGrowsWithRowsAndEstimatedRowsIsKnownAfterAnalyze
     EXPECT_FALSE(estimated_rows("no_such_table").has_value());
 }
 
+TEST_P(PostgresProbes, TablePagesAreThePagesOfAPlainTableAndAPageRangeIsReadByATidRangeScan) {
+    db().exec("CREATE TABLE paged (id BIGINT PRIMARY KEY, note TEXT)");
+    db().exec("INSERT INTO paged SELECT i, repeat('x', 200) FROM generate_series(1, 3000) AS i");
+    db().exec("CREATE TABLE parted (id BIGINT NOT NULL, note TEXT) PARTITION BY RANGE (id)");
+    db().exec("CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (1000)");
+    db().exec("INSERT INTO parted SELECT i, 'x' FROM generate_series(1, 999) AS i");
+    std::int64_t pages = std::stoll(db().value("SELECT pg_relation_size('paged') / 8192"));
+    ASSERT_GT(pages, 50);
+    EXPECT_EQ(m_dialect->table_pages(*m_connection, "paged"), pages);
+    EXPECT_EQ(m_dialect->table_pages(*m_connection, "public.paged"), pages);
+    // A partitioned table has no pages of its own, and a table that does not exist none at all:
+    // the count walks the key there.
+    EXPECT_FALSE(m_dialect->table_pages(*m_connection, "parted").has_value());
+    EXPECT_FALSE(m_dialect->table_pages(*m_connection, "no_such_table").has_value());
+
+    // The parts add up to the table, the last one open-ended, each read by its pages alone.
+    std::int64_t half = pages / 2;
+    std::int64_t rows = 0;
+    for (const std::string& range : {m_dialect->page_range(0, half), m_dialect->page_range(half, std::nullopt)}) {
+        std::string count = "SELECT COUNT(*) FROM paged WHERE " + range;
+        rows += value_to_int(m_connection->query(count).rows.at(0).at(0));
+        std::string plan;
+        for (const Row& row : m_connection->query("EXPLAIN " + count).rows) {
+            plan += value_to_string(row.at(0)) + "\n";
+        }
+        EXPECT_TRUE(contains(plan, "Tid Range Scan")) << plan;
+    }
+    EXPECT_EQ(rows, 3000);
+}
+
 TEST_P(PostgresProbes, VacuumTableMakesTheSpaceOfReplacedRowsReusable) {
     ASSERT_TRUE(m_dialect->can_vacuum());
     db().exec("CREATE TABLE items (id BIGINT PRIMARY KEY, note TEXT NOT NULL) WITH (autovacuum_enabled = off)");

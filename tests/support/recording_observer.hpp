@@ -19,6 +19,9 @@ class RecordingObserver final : public RunObserver {
     }
     void backfill(const PhaseRun&, const Action&, const BackfillEvent& event) override {
         events.push_back(event);
+        if (on_backfill_event) {
+            on_backfill_event(event);
+        }
         if (event.kind == BackfillEvent::Kind::batch) {
             ++batches;
         }
@@ -32,6 +35,8 @@ class RecordingObserver final : public RunObserver {
 
     // What happens in the world as a phase starts: another process changing the fleet, say.
     std::function<void(const PhaseRun&)> on_phase_started;
+    // What the application does while a backfill runs, between its batches.
+    std::function<void(const BackfillEvent&)> on_backfill_event;
     int batches = 0;
     std::vector<BackfillEvent> events;
     std::vector<std::string> retries;  // the error code of each retry

@@ -10,7 +10,9 @@
 # against a server of your own, or to source this file twice in one shell. The PostgreSQL replica
 # is started only with the PostgreSQL server this script starts, as it must replicate that one,
 # and not at all with MIGRATE_TEST_POSTGRES_REPLICA=off: for the backfill benchmark, whose figures
-# a replica replaying on the same cores would change.
+# a replica replaying on the same cores would change. MIGRATE_TEST_POSTGRES_CONF holds settings
+# added to the PostgreSQL server's postgresql.conf, one per line (the benchmark's server is
+# configured like a production one: `shared_buffers = 2GB`).
 #
 # A further server adds a start_NAME function that calls register_test_server_stop, and a call
 # to it at the bottom.
@@ -157,6 +159,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+${MIGRATE_TEST_POSTGRES_CONF:-}
 EOF
 
     run_postgres_cluster "$data" "$log" 55432 "" || return 1

@@ -158,6 +158,18 @@ void KeysetBackfill::stop(int signal) {
                 signal_name(signal));
 }
 
+void KeysetBackfill::before_next(const BackfillListener& listener, const std::function<void()>& still_locked,
+                                 Clock::time_point& lock_checked) {
+    if (int signal = stop_requested()) {
+        stop(signal);
+    }
+    if (still_locked && since(lock_checked) >= lock_check_interval) {
+        still_locked();
+        lock_checked = Clock::now();
+    }
+    wait_for_throttles(listener);
+}
+
 std::string KeysetBackfill::holding_throttle() {
     m_last_throttle_check = Clock::now();
     for (const auto& throttle : m_throttles) {
@@ -316,14 +328,7 @@ std::int64_t KeysetBackfill::count_left(const BackfillListener& listener, const 
     Row last_key;
     auto lock_checked = Clock::now();
     while (true) {
-        if (int signal = stop_requested()) {
-            stop(signal);
-        }
-        if (still_locked && since(lock_checked) >= lock_check_interval) {
-            still_locked();
-            lock_checked = Clock::now();
-        }
-        wait_for_throttles(listener);
+        before_next(listener, still_locked, lock_checked);
         auto started = Clock::now();
         // The last part by page has no end, so that it takes the pages the table grew by meanwhile.
         std::optional<std::int64_t> end_page;
@@ -487,14 +492,7 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
         }
         auto lock_checked = Clock::now();
         while (true) {
-            if (int signal = stop_requested()) {
-                stop(signal);
-            }
-            if (still_locked && since(lock_checked) >= lock_check_interval) {
-                still_locked();
-                lock_checked = Clock::now();
-            }
-            wait_for_throttles(listener);
+            before_next(listener, still_locked, lock_checked);
             Batch batch = resilient(listener, [&] { return run_batch(); });
             if (batch.end_of_pass) {
                 return m_progress;

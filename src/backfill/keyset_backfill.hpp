@@ -131,6 +131,10 @@ class KeysetBackfill {
     void save_live(const std::string& state, const std::string& throttle);
     // Polls the throttles until none holds; reports waits to the listener.
     void wait_for_throttles(const BackfillListener& listener);
+    // Before each batch and each part of the count: stops if asked to, asks `still_locked` every
+    // few seconds (`lock_checked` is when it last did), and waits for the throttles.
+    void before_next(const BackfillListener& listener, const std::function<void()>& still_locked,
+                     std::chrono::steady_clock::time_point& lock_checked);
     std::string holding_throttle();
     Batch run_batch();
     // On the first run: the throttles, the table's size and row estimate, the start event.

@@ -83,8 +83,8 @@ struct BackfillEvent {
     std::optional<std::int64_t> size_after;
     std::string message;
     std::string error_code;         // retrying: the SQLSTATE or error number that made it retry
-    std::int64_t rows_left = 0;     // counting: rows matching `where` in the parts counted so far
-    std::optional<double> counted;  // counting: share of the table counted, where it can tell
+    std::int64_t rows_left = 0;     // counting, counted: rows matching `where` in the parts counted so far
+    std::optional<double> counted;  // counting, counted: share of the table counted, where it can tell
 };
 
 using BackfillListener = std::function<void(const BackfillEvent&)>;

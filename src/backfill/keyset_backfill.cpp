@@ -327,8 +327,15 @@ std::int64_t KeysetBackfill::count_left(const BackfillListener& listener, const 
     std::int64_t rows_counted = 0;
     Row last_key;
     auto lock_checked = Clock::now();
+    // The state row says `counting`, refreshed as a waiting run's is: with no batch to save it, a
+    // long count would otherwise look like a run that died.
+    std::optional<Clock::time_point> saved;
     while (true) {
         before_next(listener, still_locked, lock_checked);
+        if (!saved || m_progress.run_state != "counting" || since(*saved) >= waiting_heartbeat) {
+            resilient(listener, [&] { save_live("counting", {}); });
+            saved = Clock::now();
+        }
         auto started = Clock::now();
         // The last part by page has no end, so that it takes the pages the table grew by meanwhile.
         std::optional<std::int64_t> end_page;

@@ -18,7 +18,8 @@ namespace migrate {
 namespace {
 
 // A run that has not written its row for this long is not running any more: it waits for a
-// throttle with a heartbeat every 2 seconds, and batches take a fraction of a second.
+// throttle or counts the rows left with a heartbeat every 2 seconds, and batches take a fraction
+// of a second.
 constexpr auto stale_after = std::chrono::seconds(30);
 
 // The id as the state store spells it ("0004") for what the user typed ("4", "0004"), or "*".
@@ -44,7 +45,7 @@ std::string run_state_now(const BackfillProgress& progress) {
     if (progress.completed) {
         return "done";
     }
-    if (progress.run_state == "running" || progress.run_state == "waiting") {
+    if (progress.run_state == "running" || progress.run_state == "waiting" || progress.run_state == "counting") {
         std::optional<std::chrono::system_clock::time_point> seen = parse_utc_timestamp(progress.updated_at);
         if (seen && std::chrono::system_clock::now() - *seen > stale_after) {
             return "gone";

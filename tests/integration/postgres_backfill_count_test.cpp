@@ -97,6 +97,8 @@ TEST_P(PostgresBackfillCount, SigtermDuringTheCountStopsItAtAPartAndARerunComple
     expand_slow_items();
     pid_t child = spawn_backfill({"--batch-size", "50", "--batch-time", "100ms", "--progress", "json"}, "counting");
     ASSERT_TRUE(wait_for_event("counting", "count")) << log("counting");
+    // What `migrate backfill status` shows from another host meanwhile.
+    EXPECT_EQ(backfill_state("run_state"), "counting");
     kill(child, SIGTERM);
     EXPECT_EQ(testing::wait_for(child), 143) << log("counting");
     EXPECT_TRUE(contains(log("counting"), "stopped by SIGTERM")) << log("counting");

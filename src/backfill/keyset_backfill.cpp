@@ -360,8 +360,8 @@ std::int64_t KeysetBackfill::count_left(const BackfillListener& listener, const 
                     return 0;
                 }
                 rows = keys;
-                // Appended one after the other: the parameters must follow their placeholders' order,
-                // and the operands of one + expression may be evaluated in either order.
+                // Two statements, not one + expression, whose operands may be evaluated in either
+                // order: each appends its values to `params`, which must follow the placeholders.
                 range = key_after(last_key, params);
                 range += " AND " + m_dialect.key_compare(m_keys, "<=", upper, params);
             }

@@ -77,12 +77,14 @@ class BackfillFixture : public testing::DialectTest {
         return Project(settings);
     }
 
-    // Writes the items migration and applies its expand with the real binary.
-    void expand_items() {
-        testing::write_file(m_dir / "migrations" / "0001_items.toml", items_migration);
+    // Writes `migration` as migrations/FILE and applies its expand with the real binary.
+    void expand_migration(const std::string& file, const char* migration) {
+        testing::write_file(m_dir / "migrations" / file, migration);
         auto expand = testing::run_migrate({"apply", "--phase", "expand", "-u", url(), "-d", dir()});
         ASSERT_EQ(expand.exit_code, 0) << expand.err;
     }
+
+    void expand_items() { expand_migration("0001_items.toml", items_migration); }
 
     // `migrate apply --phase backfill` with `extra` options, in the background; its output goes to
     // NAME.out and NAME.err in the test's folder.

@@ -45,12 +45,6 @@ where = "slowly_null(dst)"
 
 class PostgresBackfillCount : public testing::BackfillFixture {
   protected:
-    void expand_slow_items() {
-        testing::write_file(m_dir / "migrations" / "0001_slow_items.toml", slow_migration);
-        auto expand = testing::run_migrate({"apply", "--phase", "expand", "-u", url(), "-d", dir()});
-        ASSERT_EQ(expand.exit_code, 0) << expand.err;
-    }
-
     void expect_every_slow_item_backfilled_once() {
         EXPECT_EQ(db().value("SELECT COUNT(*) FROM slow_items WHERE dst = upper(src) AND touches = 1"), "4000");
         EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "backfilled");
@@ -70,7 +64,7 @@ class PostgresBackfillCount : public testing::BackfillFixture {
 };
 
 TEST_P(PostgresBackfillCount, AStatementTimeoutShorterThanOneCountOfTheTableStillLetsTheBackfillComplete) {
-    expand_slow_items();
+    expand_migration("0001_slow_items.toml", slow_migration);
     // What a single count would meet.
     EXPECT_THROW(db().exec("SET statement_timeout = '1s'; SELECT COUNT(*) FROM slow_items WHERE slowly_null(dst)"),
                  std::exception);
@@ -94,7 +88,7 @@ TEST_P(PostgresBackfillCount, AStatementTimeoutShorterThanOneCountOfTheTableStil
 }
 
 TEST_P(PostgresBackfillCount, SigtermDuringTheCountStopsItAtAPartAndARerunCompletes) {
-    expand_slow_items();
+    expand_migration("0001_slow_items.toml", slow_migration);
     pid_t child = spawn_backfill({"--batch-size", "50", "--batch-time", "100ms", "--progress", "json"}, "counting");
     ASSERT_TRUE(wait_for_event("counting", "count")) << log("counting");
     // What `migrate backfill status` shows from another host meanwhile.

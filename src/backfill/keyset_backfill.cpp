@@ -300,6 +300,15 @@ KeysetBackfill::Batch KeysetBackfill::run_batch() {
 }
 
 std::int64_t KeysetBackfill::count_left(const BackfillListener& listener, const std::function<void()>& still_locked) {
+    try {
+        return count_parts(listener, still_locked);
+    } catch (const Error& e) {
+        record_failure(e);
+        throw;
+    }
+}
+
+std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const std::function<void()>& still_locked) {
     // One COUNT of a large table would outlast a statement timeout, keep its snapshot (and with
     // it vacuum) for all of its time, and could be neither paused nor stopped. Counted a part at
     // a time, a row written behind the part being counted is found by the next pass's count, as
@@ -547,14 +556,18 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
             }
         }
     } catch (const Error& e) {
-        if (e.kind() != ErrorKind::interrupted && m_work) {
-            try {
-                save_live("failed", e.what());
-            } catch (const Error&) {
-                // The error the user sees is the first one.
-            }
-        }
+        record_failure(e);
         throw;
+    }
+}
+
+void KeysetBackfill::record_failure(const Error& error) {
+    if (error.kind() != ErrorKind::interrupted && m_work) {
+        try {
+            save_live("failed", error.what());
+        } catch (const Error&) {
+            // The error the user sees is the first one.
+        }
     }
 }
 

@@ -137,6 +137,11 @@ class KeysetBackfill {
                      std::chrono::steady_clock::time_point& lock_checked);
     std::string holding_throttle();
     Batch run_batch();
+    // count_left's work, without the failure it records.
+    std::int64_t count_parts(const BackfillListener& listener, const std::function<void()>& still_locked);
+    // An error other than a stop ends the run: the state row says `failed` and why, so that
+    // `backfill status` tells it from a run that died.
+    void record_failure(const Error& error);
     // On the first run: the throttles, the table's size and row estimate, the start event.
     void prepare(const BackfillListener& listener);
     // Upper key of the next batch after `last_key`, or an empty row at the end of a pass; `keys`

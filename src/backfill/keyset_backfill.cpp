@@ -319,7 +319,10 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
     // the batch time; counting them takes less). By page, a part of N rows spans N / density
     // pages, the density being the table's average: after a backfill whole ranges of pages hold
     // only the rows it replaced, which a part crosses in no time, and a size grown on them would
-    // be far too large for the pages of live rows after them.
+    // be far too large for the pages of live rows after them. For the same reason a part that
+    // found under a quarter of the rows its pages hold on average says nothing of how long rows
+    // take to count, and does not resize the parts: fed to the sizer, the handful of rows such a
+    // part finds in the time its pages took shrank the parts to a page or two, thousands of them.
     BatchSizing sizing;
     sizing.target = m_options.batch.target;
     sizing.min = 1;
@@ -334,6 +337,7 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
     std::int64_t left = 0;
     std::int64_t next_page = 0;
     std::int64_t rows_counted = 0;
+    std::int64_t parts = 0;
     Row last_key;
     auto lock_checked = Clock::now();
     // The state row says `counting`, refreshed as a waiting run's is: with no batch to save it, a
@@ -386,11 +390,20 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
         Duration took = since(started);
         left += found;
         rows_counted += rows;
-        part.record(static_cast<int>(std::min<std::int64_t>(rows, max_count_part)), took);
+        ++parts;
+        bool sparse = false;
+        if (pages) {
+            std::int64_t spanned = end_page.value_or(std::max(*pages, next_page + 1)) - next_page;
+            sparse = static_cast<double>(rows) * 4 < static_cast<double>(spanned) * density;
+        }
+        if (!sparse) {
+            part.record(static_cast<int>(std::min<std::int64_t>(rows, max_count_part)), took);
+        }
         bool last_part = pages ? !end_page : upper.empty();
         BackfillEvent counting = event(last_part ? BackfillEvent::Kind::counted : BackfillEvent::Kind::counting);
         counting.rows_left = left;
         counting.batch_rows = part.size();
+        counting.parts = parts;
         std::string walked;
         if (pages) {
             next_page = end_page.value_or(*pages);
@@ -406,7 +419,8 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
         }
         if (last_part) {
             counting.counted = 1.0;
-            counting.message = fmt::format("counted the rows that match `where`: {} ({})", left, walked);
+            counting.message =
+                fmt::format("counted the rows that match `where`: {} ({}, {} statements)", left, walked, parts);
             listener(counting);
             return left;
         }

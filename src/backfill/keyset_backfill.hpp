@@ -85,6 +85,7 @@ struct BackfillEvent {
     std::string error_code;         // retrying: the SQLSTATE or error number that made it retry
     std::int64_t rows_left = 0;     // counting, counted: rows matching `where` in the parts counted so far
     std::optional<double> counted;  // counting, counted: share of the table counted, where it can tell
+    std::int64_t parts = 0;         // counting, counted: the statements the count took so far
 };
 
 using BackfillListener = std::function<void(const BackfillEvent&)>;

@@ -260,6 +260,7 @@ void BackfillProgressReporter::write_json(const PhaseRun& run, const Action& act
         line["rows_left"] = event.rows_left;
         line["share_counted"] =
             event.counted ? nlohmann::json(std::round(*event.counted * 1000) / 1000) : nlohmann::json(nullptr);
+        line["parts"] = event.parts;
     }
     if (!event.message.empty()) {
         line["message"] = event.message;

@@ -1,6 +1,7 @@
 // The count that ends a backfill pass on PostgreSQL, where it reads the table a range of pages at
-// a time: a table whose one COUNT outlasts the statement timeout still completes its backfill, and
-// SIGTERM in the middle of the count stops it at a part, from where a rerun completes.
+// a time: a table whose one COUNT outlasts the statement timeout still completes its backfill,
+// pages the backfill left nearly empty do not shrink the parts, and SIGTERM in the middle of the
+// count stops it at a part, from where a rerun completes.
 #include <chrono>
 #include <thread>
 
@@ -85,6 +86,45 @@ TEST_P(PostgresBackfillCount, AStatementTimeoutShorterThanOneCountOfTheTableStil
     EXPECT_EQ((*counted)["rows_left"], 0);
     EXPECT_EQ((*counted)["share_counted"], 1.0);
     EXPECT_TRUE(contains((*counted)["message"].get<std::string>(), "pages")) << *counted;
+}
+
+// 20,000 rows, 11 to a page, of which one in a hundred already holds its value: the backfill
+// leaves the first half of the table with about one live row in ten pages, the rows it skipped.
+constexpr const char* sparse_migration = R"toml(
+[[expand]]
+up = """
+CREATE TABLE sparse_items (id BIGINT PRIMARY KEY, src TEXT NOT NULL, dst TEXT, filler CHAR(600) NOT NULL DEFAULT '');
+INSERT INTO sparse_items (id, src, dst)
+SELECT i, 'item-' || i, CASE WHEN i % 100 = 0 THEN 'kept' END FROM generate_series(1, 20000) AS i;
+"""
+down = "DROP TABLE sparse_items"
+
+[[backfill]]
+table = "sparse_items"
+set = "dst = upper(src)"
+where = "dst IS NULL"
+)toml";
+
+TEST_P(PostgresBackfillCount, PagesLeftNearlyEmptyByTheBackfillAreCountedInPartsOfTheSizeItStartedWith) {
+    expand_migration("0001_sparse_items.toml", sparse_migration);
+    auto backfill = testing::run_migrate({"apply", "--phase", "backfill", "-u", url(), "-d", dir(), "--batch-size",
+                                          "500", "--batch-time", "10ms", "--progress", "json"});
+    ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM sparse_items WHERE dst = upper(src)"), "19800");
+    std::optional<nlohmann::json> counted;
+    std::istringstream lines(backfill.err);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("{") && nlohmann::json::parse(line)["event"] == "counted") {
+            counted = nlohmann::json::parse(line);
+        }
+    }
+    ASSERT_TRUE(counted) << backfill.err;
+    EXPECT_EQ((*counted)["rows_left"], 0);
+    // Parts start at 500 rows' worth of pages, about 80 of the 3,300 the table then spans: some
+    // 40 parts at that size. A count that let the few rows of the nearly empty pages shrink its
+    // parts took over 1,100.
+    EXPECT_LE((*counted)["parts"].get<int>(), 100) << *counted;
+    EXPECT_TRUE(contains((*counted)["message"].get<std::string>(), "statements")) << *counted;
 }
 
 TEST_P(PostgresBackfillCount, SigtermDuringTheCountStopsItAtAPartAndARerunCompletes) {

@@ -1,7 +1,8 @@
 // The count that ends a backfill pass on PostgreSQL, where it reads the table a range of pages at
 // a time: a table whose one COUNT outlasts the statement timeout still completes its backfill,
-// pages the backfill left nearly empty do not shrink the parts, and SIGTERM in the middle of the
-// count stops it at a part, from where a rerun completes.
+// pages the backfill left nearly empty do not shrink the parts, an error in the count fails the
+// backfill with its state saying so, and SIGTERM in the middle of the count stops it at a part,
+// from where a rerun completes.
 #include <chrono>
 #include <thread>
 
@@ -125,6 +126,51 @@ TEST_P(PostgresBackfillCount, PagesLeftNearlyEmptyByTheBackfillAreCountedInParts
     // parts took over 1,100.
     EXPECT_LE((*counted)["parts"].get<int>(), 100) << *counted;
     EXPECT_TRUE(contains((*counted)["message"].get<std::string>(), "statements")) << *counted;
+}
+
+// A `where` that fails in the count only, while a row of count_guard is there: every batch
+// succeeds, then the count that ends the pass meets the error.
+constexpr const char* guarded_migration = R"toml(
+[[expand]]
+up = """
+CREATE TABLE guarded_items (id BIGINT PRIMARY KEY, src TEXT NOT NULL, dst TEXT, touches INTEGER NOT NULL DEFAULT 0);
+INSERT INTO guarded_items (id, src) SELECT i, 'item-' || i FROM generate_series(1, 200) AS i;
+CREATE TABLE count_guard (reason TEXT NOT NULL);
+INSERT INTO count_guard VALUES ('the count is refused');
+CREATE FUNCTION guarded_null(value TEXT) RETURNS BOOLEAN LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF current_query() LIKE 'SELECT COUNT(*)%' AND EXISTS (SELECT 1 FROM count_guard) THEN
+        RAISE EXCEPTION '%', (SELECT reason FROM count_guard LIMIT 1);
+    END IF;
+    RETURN value IS NULL;
+END
+$$;
+"""
+down = "DROP TABLE guarded_items; DROP TABLE count_guard; DROP FUNCTION guarded_null(TEXT)"
+
+[[backfill]]
+table = "guarded_items"
+set = "dst = upper(src), touches = touches + 1"
+where = "guarded_null(dst)"
+)toml";
+
+TEST_P(PostgresBackfillCount, AnErrorInTheCountFailsTheBackfillWithItsStateSayingSoAndARerunCompletes) {
+    expand_migration("0001_guarded_items.toml", guarded_migration);
+    auto failed = testing::run_migrate(
+        {"apply", "--phase", "backfill", "-u", url(), "-d", dir(), "--batch-size", "50", "--progress", "log"});
+    EXPECT_EQ(failed.exit_code, 1) << failed.err;
+    EXPECT_TRUE(contains(failed.err, "the count is refused")) << failed.err;
+    EXPECT_TRUE(contains(failed.err, "P0001")) << failed.err;
+    // The batches all went through; the count did not.
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM guarded_items WHERE dst = upper(src) AND touches = 1"), "200");
+    EXPECT_EQ(backfill_state("run_state"), "failed");
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "expanded");
+
+    db().exec("DELETE FROM count_guard");
+    auto rerun = testing::run_migrate({"apply", "--phase", "backfill", "-u", url(), "-d", dir()});
+    ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+    EXPECT_EQ(db().value("SELECT COUNT(*) FROM guarded_items WHERE dst = upper(src) AND touches = 1"), "200");
+    EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "backfilled");
 }
 
 TEST_P(PostgresBackfillCount, SigtermDuringTheCountStopsItAtAPartAndARerunCompletes) {

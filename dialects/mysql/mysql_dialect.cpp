@@ -338,12 +338,29 @@ std::optional<Duration> MysqlDialect::replica_lag(Connection& replica) const {
 }
 
 std::optional<std::int64_t> MysqlDialect::server_load(Connection& connection) const {
-    // Threads_running counts the session that asks.
-    QueryResult result = connection.query("SHOW GLOBAL STATUS LIKE 'Threads_running'", {});
-    if (result.rows.empty()) {
+    // Threads_running counts the session that asks, and the binlog dump thread of each connected
+    // replica, which never sleeps: neither is a statement of the load, and with them a primary
+    // with two replicas would hold --max-load 2 for good.
+    QueryResult status =
+        connection.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Threads_running', 'Slaves_connected')", {});
+    std::optional<std::int64_t> running;
+    std::optional<std::int64_t> replicas;
+    for (const Row& row : status.rows) {
+        (value_to_string(row.at(0)) == "Threads_running" ? running : replicas) = value_to_int(row.at(1));
+    }
+    if (!running) {
         return std::nullopt;
     }
-    return std::max<std::int64_t>(0, value_to_int(result.rows[0].at(1)) - 1);
+    if (!replicas) {
+        // MySQL has no Slaves_connected; its process list shows the dump threads to a user with
+        // the PROCESS privilege, and none to others, who then count them as load.
+        replicas = value_to_int(
+            connection
+                .query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'", {})
+                .rows.at(0)
+                .at(0));
+    }
+    return std::max<std::int64_t>(0, *running - 1 - *replicas);
 }
 
 std::optional<std::int64_t> MysqlDialect::table_size(Connection& connection, std::string_view table) const {

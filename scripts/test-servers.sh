@@ -1,5 +1,6 @@
 # Starts throwaway database servers for the integration tests and exports the URLs they read
-# (MIGRATE_TEST_POSTGRES_URL, MIGRATE_TEST_POSTGRES_REPLICA_URL, MIGRATE_TEST_MYSQL_URL). Sourced
+# (MIGRATE_TEST_POSTGRES_URL, MIGRATE_TEST_POSTGRES_REPLICA_URL, MIGRATE_TEST_MYSQL_URL,
+# MIGRATE_TEST_MYSQL_REPLICA_URL). Sourced
 # by scripts/test.sh, or by hand before running the tests from a shell:
 # `source scripts/test-servers.sh`. Every server runs on a private loopback port with its files in
 # one fresh temporary folder; an EXIT trap stops each one by its own pid and removes the folder, so
@@ -7,10 +8,10 @@
 # PostgreSQL cluster on 5432, a MariaDB on 3306) are neither used nor touched.
 #
 # A URL that is already set is used as it is, and that server is not started: to run the tests
-# against a server of your own, or to source this file twice in one shell. The PostgreSQL replica
-# is started only with the PostgreSQL server this script starts, as it must replicate that one,
-# and not at all with MIGRATE_TEST_POSTGRES_REPLICA=off: for the backfill benchmark, whose figures
-# a replica replaying on the same cores would change. MIGRATE_TEST_POSTGRES_CONF holds settings
+# against a server of your own, or to source this file twice in one shell. Each replica is
+# started only with the server this script starts, as it must replicate that one, and not at all
+# with MIGRATE_TEST_POSTGRES_REPLICA=off or MIGRATE_TEST_MYSQL_REPLICA=off: for the backfill
+# benchmark, whose figures a replica replaying on the same cores would change. MIGRATE_TEST_POSTGRES_CONF holds settings
 # added to the PostgreSQL server's postgresql.conf, one per line (the benchmark's server is
 # configured like a production one: `shared_buffers = 2GB`).
 #
@@ -213,32 +214,34 @@ start_postgres_replica() {
 
 # MariaDB 10.11, Debian's MySQL. mariadbd runs as the calling user (root only when told so with
 # --user=root), reached by this script through its socket with the unix_socket authentication
-# that mariadb-install-db gives that user; the tests get a user of their own with a password.
-start_mariadb() {
-    local root="$test_servers_dir/mariadb"
+# that mariadb-install-db gives that user.
+mariadb_admin=$(id -un)
+mariadb_as_user=()
+if [[ $(id -u) -eq 0 ]]; then
+    mariadb_as_user=(--user=root)
+fi
+# A server for tests: durability buys nothing here and costs time on every commit and every DDL
+# statement. The same InnoDB settings for the bootstrap and the server, so the server does not
+# rebuild the redo log at its first start. Other settings (sql_mode, max_recursive_iterations, ...)
+# stay as a user's server has them.
+mariadb_settings=(
+    --innodb-log-file-size=48M --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --skip-name-resolve
+)
+
+# Creates a MariaDB data folder under `root` and starts mariadbd on it on a free loopback port
+# from `first_port` upwards, with `options` added, and waits until it answers on its socket. Sets
+# mariadb_port, mariadb_pid and mariadb_socket.
+run_mariadb_server() {
+    local root=$1 first_port=$2
+    shift 2
     local data="$root/data" run="$root/run" tmp="$root/tmp" log="$root/server.log"
     local socket="$root/run/mariadbd.sock"
     mkdir -p "$data" "$run" "$tmp"
     chmod 700 "$data" "$run"
 
-    local admin
-    admin=$(id -un)
-    local as_user=()
-    if [[ $(id -u) -eq 0 ]]; then
-        as_user=(--user=root)
-    fi
-    # A server for tests: durability buys nothing here and costs time on every commit and every
-    # DDL statement. The same InnoDB settings for the bootstrap and the server, so the server
-    # does not rebuild the redo log at its first start. Other settings (sql_mode,
-    # max_recursive_iterations, ...) stay as a user's server has them.
-    local settings=(
-        --innodb-log-file-size=48M --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0
-        --skip-log-bin --skip-name-resolve
-    )
-
-    if ! mariadb-install-db --no-defaults "${as_user[@]}" --datadir="$data" --tmpdir="$tmp" \
-        --auth-root-authentication-method=socket --auth-root-socket-user="$admin" --skip-test-db \
-        "${settings[@]}" >"$root/install.log" 2>&1; then
+    if ! mariadb-install-db --no-defaults "${mariadb_as_user[@]}" --datadir="$data" --tmpdir="$tmp" \
+        --auth-root-authentication-method=socket --auth-root-socket-user="$mariadb_admin" --skip-test-db \
+        --skip-log-bin "${mariadb_settings[@]}" >"$root/install.log" 2>&1; then
         echo "mariadb-install-db failed:" >&2
         cat "$root/install.log" >&2
         return 1
@@ -246,13 +249,13 @@ start_mariadb() {
 
     # Another process may take the port between the probe and the bind; then the server exits
     # at once, and the next port is tried.
-    local port=53306 attempt pid="" ready=""
+    local port=$first_port attempt pid="" ready=""
     for attempt in 1 2 3 4 5; do
         port=$(free_port "$port")
-        mariadbd --no-defaults "${as_user[@]}" --datadir="$data" --tmpdir="$tmp" --socket="$socket" \
+        mariadbd --no-defaults "${mariadb_as_user[@]}" --datadir="$data" --tmpdir="$tmp" --socket="$socket" \
             --port="$port" --bind-address=127.0.0.1 --pid-file="$run/mariadbd.pid" --log-error="$log" \
             --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --max-connections=300 \
-            "${settings[@]}" >>"$root/stdout.log" 2>&1 &
+            "${mariadb_settings[@]}" "$@" >>"$root/stdout.log" 2>&1 &
         pid=$!
         # A clean shutdown (SIGTERM) ends the sessions tests left open, then the server.
         register_test_server_stop "stop_pid $pid TERM 30"
@@ -261,7 +264,7 @@ start_mariadb() {
             if ! kill -0 "$pid" 2>/dev/null; then
                 break
             fi
-            if mariadb-admin --no-defaults --socket="$socket" -u "$admin" --connect-timeout=2 ping \
+            if mariadb-admin --no-defaults --socket="$socket" -u "$mariadb_admin" --connect-timeout=2 ping \
                 >/dev/null 2>&1; then
                 ready=yes
                 break
@@ -278,21 +281,73 @@ start_mariadb() {
         cat "$log" >&2 || true
         return 1
     fi
+    mariadb_port=$port mariadb_pid=$pid mariadb_socket=$socket
+}
 
-    # The same user for TCP (the URL the tests use) and for the socket (the socket URL test).
-    local password
+# What start_mariadb_replica needs to know of the primary; start_mariadb sets them.
+mariadb_primary_port="" mariadb_primary_password="" mariadb_primary_replication_password=""
+
+# The tests' server. With a replica to come it writes a binary log (the replica's source), from
+# its first statement on, so that the replica replays every user and grant made here.
+start_mariadb() {
+    local root="$test_servers_dir/mariadb"
+    local binlog=(--skip-log-bin)
+    if [[ "${MIGRATE_TEST_MYSQL_REPLICA:-}" != off ]]; then
+        binlog=(--server-id=1 --log-bin="$root/data/binlog" --log-bin-trust-function-creators=1)
+    fi
+    run_mariadb_server "$root" 53306 "${binlog[@]}" || return 1
+    local port=$mariadb_port pid=$mariadb_pid socket=$mariadb_socket
+
+    # The same user for TCP (the URL the tests use) and for the socket (the socket URL test). The
+    # replica's user may only read the binary log.
+    local password replication_password
     password=$(random_secret)
-    if ! mariadb --no-defaults --socket="$socket" -u "$admin" -e "
+    replication_password=$(random_secret)
+    if ! mariadb --no-defaults --socket="$socket" -u "$mariadb_admin" -e "
         CREATE USER 'migrate_test'@'127.0.0.1' IDENTIFIED BY '$password';
         CREATE USER 'migrate_test'@'localhost' IDENTIFIED BY '$password';
         GRANT ALL PRIVILEGES ON *.* TO 'migrate_test'@'127.0.0.1';
-        GRANT ALL PRIVILEGES ON *.* TO 'migrate_test'@'localhost';" >/dev/null; then
-        echo "cannot create the test user; the server log:" >&2
-        cat "$log" >&2
+        GRANT ALL PRIVILEGES ON *.* TO 'migrate_test'@'localhost';
+        CREATE USER 'migrate_replication'@'127.0.0.1' IDENTIFIED BY '$replication_password';
+        GRANT REPLICATION SLAVE ON *.* TO 'migrate_replication'@'127.0.0.1';" >/dev/null; then
+        echo "cannot create the test users; the server log:" >&2
+        cat "$root/server.log" >&2
         return 1
     fi
+    mariadb_primary_port=$port mariadb_primary_password=$password
+    mariadb_primary_replication_password=$replication_password
     export MIGRATE_TEST_MYSQL_URL="mysql://migrate_test:$password@127.0.0.1:$port/"
     echo "MariaDB for the tests: mysql://migrate_test:***@127.0.0.1:$port/ (pid $pid, files in $root)"
+}
+
+# A replica of the server start_mariadb started, replicating from the start of its binary log by
+# GTID: the test user and its grants arrive with the rest.
+start_mariadb_replica() {
+    local root="$test_servers_dir/mariadb-replica"
+    run_mariadb_server "$root" "$((mariadb_primary_port + 1))" --server-id=2 --skip-log-bin || return 1
+    local port=$mariadb_port pid=$mariadb_pid socket=$mariadb_socket
+    if ! mariadb --no-defaults --socket="$socket" -u "$mariadb_admin" -e "
+        CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = $mariadb_primary_port,
+            MASTER_USER = 'migrate_replication', MASTER_PASSWORD = '$mariadb_primary_replication_password',
+            MASTER_USE_GTID = slave_pos;
+        START SLAVE;" >/dev/null; then
+        echo "cannot start replication on the MariaDB replica; its log:" >&2
+        cat "$root/server.log" >&2
+        return 1
+    fi
+    local attempt
+    for attempt in $(seq 1 100); do
+        if [[ $(mariadb --no-defaults --socket="$socket" -u "$mariadb_admin" -N -e \
+            "SELECT COUNT(*) FROM mysql.user WHERE User = 'migrate_test'" 2>/dev/null) == 2 ]]; then
+            export MIGRATE_TEST_MYSQL_REPLICA_URL="mysql://migrate_test:$mariadb_primary_password@127.0.0.1:$port/"
+            echo "MariaDB replica for the tests: mysql://migrate_test:***@127.0.0.1:$port/ (pid $pid, files in $root)"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "the MariaDB replica did not catch up with the test server in 10 s; its replication status:" >&2
+    mariadb --no-defaults --socket="$socket" -u "$mariadb_admin" -e "SHOW SLAVE STATUS\G" >&2 || true
+    return 1
 }
 
 if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
@@ -317,6 +372,19 @@ fi
 
 if [[ -z "${MIGRATE_TEST_MYSQL_URL:-}" ]]; then
     start_mariadb
+    if [[ "${MIGRATE_TEST_MYSQL_REPLICA:-}" == off ]]; then
+        echo "MariaDB replica for the tests: none (MIGRATE_TEST_MYSQL_REPLICA=off); the replica tests fail"
+    elif [[ -z "${MIGRATE_TEST_MYSQL_REPLICA_URL:-}" ]]; then
+        start_mariadb_replica
+    else
+        echo "MySQL replica for the tests: using MIGRATE_TEST_MYSQL_REPLICA_URL as already set"
+    fi
 else
     echo "MySQL for the tests: using MIGRATE_TEST_MYSQL_URL as already set"
+    if [[ -n "${MIGRATE_TEST_MYSQL_REPLICA_URL:-}" ]]; then
+        echo "MySQL replica for the tests: using MIGRATE_TEST_MYSQL_REPLICA_URL as already set"
+    else
+        echo "MySQL replica for the tests: none; set MIGRATE_TEST_MYSQL_REPLICA_URL to a replica of that" \
+            "server to run the replica tests"
+    fi
 fi

@@ -3,28 +3,14 @@
 // as long as a test needs, resumed however the test ends.
 #pragma once
 
-#include <cstdlib>
-#include <optional>
 #include <string>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
-#include "test_database.hpp"
+#include "replica_url.hpp"
 
 namespace migrate::testing {
-
-// MIGRATE_TEST_POSTGRES_REPLICA_URL, or nullopt with `why` set when it is not given.
-inline std::optional<std::string> postgres_replica_url(std::string& why) {
-    const char* url = std::getenv("MIGRATE_TEST_POSTGRES_REPLICA_URL");
-    if (url == nullptr || *url == '\0') {
-        why =
-            "MIGRATE_TEST_POSTGRES_REPLICA_URL is not set: this test needs a streaming replica of the test "
-            "server. Run scripts/test.sh, or `source scripts/test-servers.sh` and run ctest from the same shell";
-        return std::nullopt;
-    }
-    return url;
-}
 
 // Replay paused on the replica until resumed or destroyed, so that a test failing half-way does
 // not leave the replica behind for every test after it.
@@ -57,17 +43,4 @@ class PausedReplay {
 
 }  // namespace migrate::testing
 
-// Without the replica: a failure in CI (where a missing server must not pass unnoticed), a skip
-// saying how to get one elsewhere. Sets `url` (a std::string) to the replica's URL otherwise.
-#define MIGRATE_REQUIRE_POSTGRES_REPLICA(url)                                                         \
-    do {                                                                                              \
-        std::string replica_missing;                                                                  \
-        std::optional<std::string> found = ::migrate::testing::postgres_replica_url(replica_missing); \
-        if (!found) {                                                                                 \
-            if (::migrate::testing::running_in_ci()) {                                                \
-                FAIL() << replica_missing << " (CI is set, so a missing replica is a failure)";       \
-            }                                                                                         \
-            GTEST_SKIP() << replica_missing;                                                          \
-        }                                                                                             \
-        url = *found;                                                                                 \
-    } while (false)
+#define MIGRATE_REQUIRE_POSTGRES_REPLICA(url) MIGRATE_REQUIRE_REPLICA("MIGRATE_TEST_POSTGRES_REPLICA_URL", url)

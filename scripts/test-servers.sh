@@ -11,9 +11,9 @@
 # against a server of your own, or to source this file twice in one shell. Each replica is
 # started only with the server this script starts, as it must replicate that one, and not at all
 # with MIGRATE_TEST_POSTGRES_REPLICA=off or MIGRATE_TEST_MYSQL_REPLICA=off: for the backfill
-# benchmark, whose figures a replica replaying on the same cores would change. MIGRATE_TEST_POSTGRES_CONF holds settings
-# added to the PostgreSQL server's postgresql.conf, one per line (the benchmark's server is
-# configured like a production one: `shared_buffers = 2GB`).
+# benchmark, whose figures a replica replaying on the same cores would change.
+# MIGRATE_TEST_POSTGRES_CONF holds settings added to the PostgreSQL server's postgresql.conf, one
+# per line (the benchmark's server is configured like a production one: `shared_buffers = 2GB`).
 #
 # A further server adds a start_NAME function that calls register_test_server_stop, and a call
 # to it at the bottom.
@@ -351,13 +351,15 @@ start_mariadb_replica() {
 }
 
 if [[ -z "${MIGRATE_TEST_POSTGRES_URL:-}" ]]; then
-    start_postgres
-    if [[ "${MIGRATE_TEST_POSTGRES_REPLICA:-}" == off ]]; then
-        echo "PostgreSQL replica for the tests: none (MIGRATE_TEST_POSTGRES_REPLICA=off); the replica tests fail"
-    elif [[ -z "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
-        start_postgres_replica
-    else
-        echo "PostgreSQL replica for the tests: using MIGRATE_TEST_POSTGRES_REPLICA_URL as already set"
+    # Without its server (start_postgres said why) a replica has nothing to replicate.
+    if start_postgres; then
+        if [[ "${MIGRATE_TEST_POSTGRES_REPLICA:-}" == off ]]; then
+            echo "PostgreSQL replica for the tests: none (MIGRATE_TEST_POSTGRES_REPLICA=off); the replica tests fail"
+        elif [[ -z "${MIGRATE_TEST_POSTGRES_REPLICA_URL:-}" ]]; then
+            start_postgres_replica
+        else
+            echo "PostgreSQL replica for the tests: using MIGRATE_TEST_POSTGRES_REPLICA_URL as already set"
+        fi
     fi
 else
     echo "PostgreSQL for the tests: using MIGRATE_TEST_POSTGRES_URL as already set"
@@ -371,13 +373,14 @@ else
 fi
 
 if [[ -z "${MIGRATE_TEST_MYSQL_URL:-}" ]]; then
-    start_mariadb
-    if [[ "${MIGRATE_TEST_MYSQL_REPLICA:-}" == off ]]; then
-        echo "MariaDB replica for the tests: none (MIGRATE_TEST_MYSQL_REPLICA=off); the replica tests fail"
-    elif [[ -z "${MIGRATE_TEST_MYSQL_REPLICA_URL:-}" ]]; then
-        start_mariadb_replica
-    else
-        echo "MySQL replica for the tests: using MIGRATE_TEST_MYSQL_REPLICA_URL as already set"
+    if start_mariadb; then
+        if [[ "${MIGRATE_TEST_MYSQL_REPLICA:-}" == off ]]; then
+            echo "MariaDB replica for the tests: none (MIGRATE_TEST_MYSQL_REPLICA=off); the replica tests fail"
+        elif [[ -z "${MIGRATE_TEST_MYSQL_REPLICA_URL:-}" ]]; then
+            start_mariadb_replica
+        else
+            echo "MySQL replica for the tests: using MIGRATE_TEST_MYSQL_REPLICA_URL as already set"
+        fi
     fi
 else
     echo "MySQL for the tests: using MIGRATE_TEST_MYSQL_URL as already set"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -105,15 +106,49 @@ class BackfillFixture : public testing::DialectTest {
     }
 
     // The JSON progress events of run NAME (--progress json), in order.
-    std::vector<nlohmann::json> events(const std::string& name) {
+    std::vector<nlohmann::json> events(const std::string& name) { return json_events(log(name)); }
+
+    // The JSON progress events among the lines of `output` (stderr with --progress json).
+    static std::vector<nlohmann::json> json_events(const std::string& output) {
         std::vector<nlohmann::json> out;
-        std::istringstream lines(log(name));
+        std::istringstream lines(output);
         for (std::string line; std::getline(lines, line);) {
             if (line.starts_with("{")) {
                 out.push_back(nlohmann::json::parse(line));
             }
         }
         return out;
+    }
+
+    // With `replica_url` more than a second behind, a backfill told `--max-replica-lag 1s` waits
+    // and writes no row until `catch_up` lets the replica catch up, then completes; its progress
+    // shows the wait, and not the replica's password.
+    void expect_replica_lag_to_hold_the_backfill(const std::string& replica_url,
+                                                 const std::function<void()>& catch_up) {
+        pid_t child =
+            spawn_backfill({"--replica", replica_url, "--max-replica-lag", "1s", "--progress", "json"}, "lagging");
+        for (int i = 0; i < 300 && backfill_state("run_state") != "waiting"; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        ASSERT_EQ(backfill_state("run_state"), "waiting") << log("lagging");
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+        EXPECT_EQ(rows_recorded(), 0) << "the backfill ran while the replica lagged";
+        EXPECT_NE(backfill_state("throttle").value_or("").find("replica lag"), std::string::npos)
+            << backfill_state("throttle").value_or("(none)");
+
+        catch_up();
+        EXPECT_EQ(testing::wait_for(child), 0) << log("lagging");
+        expect_every_row_backfilled_once();
+        bool waited = false;
+        bool went_on = false;
+        for (const nlohmann::json& event : events("lagging")) {
+            waited |= event["event"] == "throttle" &&
+                      event["throttle"].get<std::string>().find("replica lag") != std::string::npos;
+            went_on |= event["event"] == "resume" && event["waited_ms"].get<int>() >= 2000;
+        }
+        EXPECT_TRUE(waited) << log("lagging");
+        EXPECT_TRUE(went_on) << log("lagging");
+        EXPECT_EQ(log("lagging").find(testing::url_password(replica_url)), std::string::npos);
     }
 
     // Waits until the backfill's state row says `run_state`.

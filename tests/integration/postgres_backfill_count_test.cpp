@@ -47,6 +47,17 @@ where = "slowly_null(dst)"
 
 class PostgresBackfillCount : public testing::BackfillFixture {
   protected:
+    // The last `counted` event of a run's JSON progress.
+    static std::optional<nlohmann::json> counted_event(const std::string& output) {
+        std::optional<nlohmann::json> counted;
+        for (const nlohmann::json& event : json_events(output)) {
+            if (event["event"] == "counted") {
+                counted = event;
+            }
+        }
+        return counted;
+    }
+
     void expect_every_slow_item_backfilled_once() {
         EXPECT_EQ(db().value("SELECT COUNT(*) FROM slow_items WHERE dst = upper(src) AND touches = 1"), "4000");
         EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "backfilled");
@@ -76,13 +87,7 @@ TEST_P(PostgresBackfillCount, AStatementTimeoutShorterThanOneCountOfTheTableStil
                               "--batch-time", "200ms", "--max-batch", "500", "--progress", "json"});
     ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
     expect_every_slow_item_backfilled_once();
-    std::optional<nlohmann::json> counted;
-    std::istringstream lines(backfill.err);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.starts_with("{") && nlohmann::json::parse(line)["event"] == "counted") {
-            counted = nlohmann::json::parse(line);
-        }
-    }
+    std::optional<nlohmann::json> counted = counted_event(backfill.err);
     ASSERT_TRUE(counted) << backfill.err;
     EXPECT_EQ((*counted)["rows_left"], 0);
     EXPECT_EQ((*counted)["share_counted"], 1.0);
@@ -112,13 +117,7 @@ TEST_P(PostgresBackfillCount, PagesLeftNearlyEmptyByTheBackfillAreCountedInParts
                                           "500", "--batch-time", "10ms", "--progress", "json"});
     ASSERT_EQ(backfill.exit_code, 0) << backfill.err;
     EXPECT_EQ(db().value("SELECT COUNT(*) FROM sparse_items WHERE dst = upper(src)"), "19800");
-    std::optional<nlohmann::json> counted;
-    std::istringstream lines(backfill.err);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.starts_with("{") && nlohmann::json::parse(line)["event"] == "counted") {
-            counted = nlohmann::json::parse(line);
-        }
-    }
+    std::optional<nlohmann::json> counted = counted_event(backfill.err);
     ASSERT_TRUE(counted) << backfill.err;
     EXPECT_EQ((*counted)["rows_left"], 0);
     // Parts start at 500 rows' worth of pages, about 80 of the 3,300 the table then spans: some

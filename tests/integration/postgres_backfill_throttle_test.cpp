@@ -26,30 +26,7 @@ TEST_P(PostgresBackfillThrottle, ReplicaLagHoldsTheBackfillUntilReplayResumes) {
     db().exec("CREATE TABLE lag_marker (id INTEGER)");
     std::this_thread::sleep_for(1500ms);
 
-    pid_t child =
-        spawn_backfill({"--replica", replica_url, "--max-replica-lag", "1s", "--progress", "json"}, "lagging");
-    for (int i = 0; i < 300 && backfill_state("run_state") != "waiting"; ++i) {
-        std::this_thread::sleep_for(20ms);
-    }
-    ASSERT_EQ(backfill_state("run_state"), "waiting") << log("lagging");
-    std::this_thread::sleep_for(2s);
-    EXPECT_EQ(rows_recorded(), 0) << "the backfill ran while the replica lagged";
-    EXPECT_NE(backfill_state("throttle").value_or("").find("replica lag"), std::string::npos);
-
-    paused.resume();
-    EXPECT_EQ(testing::wait_for(child), 0) << log("lagging");
-    expect_every_row_backfilled_once();
-    bool waited = false;
-    bool went_on = false;
-    for (const nlohmann::json& event : events("lagging")) {
-        waited |= event["event"] == "throttle" &&
-                  event["throttle"].get<std::string>().find("replica lag") != std::string::npos;
-        went_on |= event["event"] == "resume" && event["waited_ms"].get<int>() >= 2000;
-    }
-    EXPECT_TRUE(waited) << log("lagging");
-    EXPECT_TRUE(went_on) << log("lagging");
-    // The password of the replica's URL is not in the progress either.
-    EXPECT_EQ(log("lagging").find(testing::url_password(replica_url)), std::string::npos);
+    expect_replica_lag_to_hold_the_backfill(replica_url, [&] { paused.resume(); });
 }
 
 TEST_P(PostgresBackfillThrottle, PrimaryGivenAsReplicaIsRefusedBeforeAnyBatch) {

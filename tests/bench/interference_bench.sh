@@ -107,16 +107,20 @@ cat "$scratch"/oltp.* | awk -v windows="$scratch/windows" '
 printf '\n%s rows; pgbench: %s clients, %s tx/s scheduled, single-row reads and updates 1:1; %s windows of %s s of each kind\n\n' \
     2,000,000 "$clients" "$rate" "$rounds" "$seconds"
 printf '%-8s %12s %9s %9s %9s %11s\n' kind transactions "p50 ms" "p99 ms" "max ms" "p99 / alone"
+# Each kind's latencies sorted once: its count, nearest-rank p50 and p99, and its maximum.
+figures() {
+    awk -v k="$1" '$1 == k { print $2 }' "$scratch/latencies" | sort -n | awk '
+        { v[NR] = $1 }
+        END { if (NR == 0) print 0, 0, 0, 0; else print NR, v[int(0.50 * NR + 0.999999)], v[int(0.99 * NR + 0.999999)], v[NR] }'
+}
 alone_p99=""
 for kind in alone "${kinds[@]}"; do
-    sort -n -k2 <(awk -v k="$kind" '$1 == k { print $1, $2 }' "$scratch/latencies") | awk -v k="$kind" -v alone="$alone_p99" '
-        { v[NR] = $2 }
-        END {
-            if (NR == 0) { printf "%-8s %12d\n", k, 0; exit }
-            p50 = v[int(0.50 * NR + 0.999999)]; p99 = v[int(0.99 * NR + 0.999999)]
-            printf "%-8s %12d %9.2f %9.2f %9.2f %11s\n", k, NR, p50, p99, v[NR], alone == "" ? "-" : sprintf("%.2fx", p99 / alone)
-        }'
-    if [[ $kind == alone ]]; then
-        alone_p99=$(awk '$1 == "alone" { print $2 }' "$scratch/latencies" | sort -n | awk '{ v[NR] = $1 } END { print v[int(0.99 * NR + 0.999999)] }')
+    read -r count p50 p99 max < <(figures "$kind")
+    ratio=-
+    if [[ -n $alone_p99 ]]; then
+        ratio=$(awk -v a="$p99" -v b="$alone_p99" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+    else
+        alone_p99=$p99
     fi
+    printf '%-8s %12d %9.2f %9.2f %9.2f %11s\n' "$kind" "$count" "$p50" "$p99" "$max" "$ratio"
 done

@@ -14,7 +14,8 @@
 // behind it too.
 // A p99 of a few thousand transactions moves with every hiccup of a small machine, in the run
 // alone as much as beside the backfill: --repeat N runs the whole comparison N times, each on a
-// fresh database, and ends with the median of each ratio.
+// fresh database, and ends with the median of each ratio and with the ratios of the rounds pooled
+// (each kind's latencies over all its windows together, its rows and seconds summed).
 // URL (default: MIGRATE_TEST_POSTGRES_URL, see scripts/test-servers.sh) names a server and a
 // database to connect to; the bench creates a database of its own there and drops it at the end.
 #include <algorithm>
@@ -328,38 +329,39 @@ std::vector<Transaction> read_pgbench_logs(const fs::path& dir, const std::strin
 struct OltpFigures {
     std::int64_t transactions = 0;  // completed inside the window
     double per_second = 0;
-    double p50_ms = 0;  // the latencies: of every transaction that overlapped the window
+    std::vector<std::int64_t> latencies_us;  // of every transaction that overlapped the window, sorted
+    double p50_ms = 0;
     double p99_ms = 0;
     double max_ms = 0;
 };
+
+// Nearest rank: the smallest latency that `share` of the sorted latencies did not exceed.
+double percentile_ms(const std::vector<std::int64_t>& sorted_us, double share) {
+    if (sorted_us.empty()) {
+        return 0;
+    }
+    auto rank = static_cast<std::size_t>(share * static_cast<double>(sorted_us.size()) + 0.999999);
+    return static_cast<double>(sorted_us[std::clamp<std::size_t>(rank, 1, sorted_us.size()) - 1]) / 1000.0;
+}
 
 // Throughput counts what completed inside [from_us, to_us]; the latencies take every transaction
 // that overlapped it, so that a statement that waited through the whole operation and completed
 // right after it is counted too.
 OltpFigures oltp_figures(const std::vector<Transaction>& log, std::int64_t from_us, std::int64_t to_us) {
     OltpFigures figures;
-    std::vector<std::int64_t> latencies;
     for (const Transaction& transaction : log) {
         if (transaction.end_us >= from_us && transaction.end_us <= to_us) {
             ++figures.transactions;
         }
         if (transaction.end_us > from_us && transaction.end_us - transaction.latency_us < to_us) {
-            latencies.push_back(transaction.latency_us);
+            figures.latencies_us.push_back(transaction.latency_us);
         }
     }
     figures.per_second = static_cast<double>(figures.transactions) * 1e6 / static_cast<double>(to_us - from_us);
-    if (latencies.empty()) {
-        return figures;
-    }
-    std::sort(latencies.begin(), latencies.end());
-    // Nearest rank: the smallest latency that `share` of the transactions did not exceed.
-    auto percentile_ms = [&](double share) {
-        auto rank = static_cast<std::size_t>(share * static_cast<double>(latencies.size()) + 0.999999);
-        return static_cast<double>(latencies[std::clamp<std::size_t>(rank, 1, latencies.size()) - 1]) / 1000.0;
-    };
-    figures.p50_ms = percentile_ms(0.50);
-    figures.p99_ms = percentile_ms(0.99);
-    figures.max_ms = static_cast<double>(latencies.back()) / 1000.0;
+    std::sort(figures.latencies_us.begin(), figures.latencies_us.end());
+    figures.p50_ms = percentile_ms(figures.latencies_us, 0.50);
+    figures.p99_ms = percentile_ms(figures.latencies_us, 0.99);
+    figures.max_ms = percentile_ms(figures.latencies_us, 1.0);
     return figures;
 }
 
@@ -609,7 +611,35 @@ double median(std::vector<double> values) {
     return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
-void print_summary(const std::vector<Ratios>& rounds) {
+// One kind of window over every round: its transactions' latencies together, its rows and seconds
+// summed. A round's p99 over a 10-second window is its 50 slowest transactions, which a single
+// stall of the host makes on its own; over all rounds together each percentile rests on more of them.
+class Pooled {
+  public:
+    void add(const Measurement& measured) {
+        m_latencies_us.insert(m_latencies_us.end(), measured.oltp.latencies_us.begin(),
+                              measured.oltp.latencies_us.end());
+        std::sort(m_latencies_us.begin(), m_latencies_us.end());
+        m_rows += measured.rows;
+        m_seconds += measured.seconds;
+    }
+    double p99_ms() const { return percentile_ms(m_latencies_us, 0.99); }
+    double rows_per_second() const { return m_seconds > 0 ? static_cast<double>(m_rows) / m_seconds : 0; }
+
+  private:
+    std::vector<std::int64_t> m_latencies_us;
+    std::int64_t m_rows = 0;
+    double m_seconds = 0;
+};
+
+struct PooledRounds {
+    Pooled alone;
+    Pooled backfill;
+    Pooled busy;
+    Pooled plain;
+};
+
+void print_summary(const std::vector<Ratios>& rounds, const PooledRounds& pooled) {
     std::vector<double> speeds;
     std::vector<double> p99s;
     std::vector<double> busy_p99s;
@@ -630,6 +660,20 @@ void print_summary(const std::vector<Ratios>& rounds) {
     std::cout << fmt::format("median OLTP p99 during the backfill / alone: {:.2f}x (target at most 2x: {})\n", p99,
                              p99 <= 2.0 ? "met" : "NOT met");
     std::cout << fmt::format("median OLTP p99 beside one busy core / alone: {:.2f}x\n", median(busy_p99s));
+
+    double pooled_speed = pooled.backfill.rows_per_second() / pooled.plain.rows_per_second();
+    double pooled_p99 = pooled.backfill.p99_ms() / pooled.alone.p99_ms();
+    std::cout << fmt::format("\nthe {} rounds pooled (every window of a kind together):\n", rounds.size());
+    std::cout << fmt::format("backfill rows/s / plain UPDATE rows/s: {} / {} = {:.2f} (target at least 0.50: {})\n",
+                             grouped(static_cast<std::int64_t>(pooled.backfill.rows_per_second())),
+                             grouped(static_cast<std::int64_t>(pooled.plain.rows_per_second())), pooled_speed,
+                             pooled_speed >= 0.5 ? "met" : "NOT met");
+    std::cout << fmt::format(
+        "OLTP p99 during the backfill / alone: {:.2f} ms / {:.2f} ms = {:.2f}x (target at most 2x: "
+        "{})\n",
+        pooled.backfill.p99_ms(), pooled.alone.p99_ms(), pooled_p99, pooled_p99 <= 2.0 ? "met" : "NOT met");
+    std::cout << fmt::format("OLTP p99 beside one busy core / alone: {:.2f} ms / {:.2f} ms = {:.2f}x\n",
+                             pooled.busy.p99_ms(), pooled.alone.p99_ms(), pooled.busy.p99_ms() / pooled.alone.p99_ms());
 }
 
 // A standby that streams from the server replays every row the backfill writes; on the same
@@ -699,6 +743,7 @@ int main(int argc, char** argv) {
         ScratchDir scratch;
         report_standbys(options.server_url);
         std::vector<Ratios> rounds;
+        PooledRounds pooled;
         for (std::int64_t round = 1; round <= options.repeat; ++round) {
             // Each round on its own database and in its own folder: pgbench's logs are read by
             // name, and a round must not read the one before.
@@ -713,9 +758,13 @@ int main(int argc, char** argv) {
             Measurement busy = bench.busy_core(backfill.seconds);
             Measurement plain = bench.plain_update();
             rounds.push_back(print_results(options, alone, backfill, busy, plain, bench.batches()));
+            pooled.alone.add(alone);
+            pooled.backfill.add(backfill);
+            pooled.busy.add(busy);
+            pooled.plain.add(plain);
         }
         if (rounds.size() > 1) {
-            print_summary(rounds);
+            print_summary(rounds, pooled);
         }
     } catch (const std::exception& e) {
         std::cerr << "backfill_bench: " << e.what() << "\n";

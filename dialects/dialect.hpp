@@ -179,6 +179,9 @@ class Dialect {
     virtual std::string page_range(std::int64_t first, std::optional<std::int64_t> end) const;
     // Whether vacuum_table does anything.
     virtual bool can_vacuum() const { return false; }
+    // Whether a WITH may hold UPDATEs (PostgreSQL's data-modifying WITH), so that a backfill batch
+    // and the save of its cursor go to the server as one statement, its own transaction.
+    virtual bool can_write_in_with() const { return false; }
     // Makes the space of the rows a batched backfill replaced reusable (PostgreSQL: VACUUM, which
     // runs outside a transaction and takes no lock that blocks reads or writes).
     virtual void vacuum_table(Connection& connection, std::string_view table) const;

@@ -43,6 +43,7 @@ class PostgresDialect final : public Dialect {
     std::optional<std::int64_t> table_pages(Connection& connection, std::string_view table) const override;
     std::string page_range(std::int64_t first, std::optional<std::int64_t> end) const override;
     bool can_vacuum() const override { return true; }
+    bool can_write_in_with() const override { return true; }
     void vacuum_table(Connection& connection, std::string_view table) const override;
     bool connection_lost(const Error& error) const override;
 

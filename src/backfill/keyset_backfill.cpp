@@ -274,25 +274,48 @@ KeysetBackfill::Batch KeysetBackfill::run_batch() {
     std::string up_to = m_dialect.key_compare(m_keys, "<=", upper, params);
     std::string sql =
         fmt::format("UPDATE {} SET {} WHERE {} AND {} AND ({})", m_step.table, m_step.set, after, up_to, m_step.where);
-    auto started = Clock::now();
     BackfillProgress next = m_progress;
-    m_work->begin();
-    try {
-        batch.updated = m_work->execute(sql, params);
-        next.last_key = upper;
-        next.rows_updated += batch.updated;
-        ++next.batches;
-        next.rows_scanned += batch.rows;
-        next.batch_size = batch.rows;
+    next.last_key = upper;
+    ++next.batches;
+    next.rows_scanned += batch.rows;
+    next.batch_size = batch.rows;
+    next.run_state = "running";
+    next.throttle = m_pacing;
+    auto started = Clock::now();
+    if (m_dialect.can_write_in_with()) {
+        // One statement, its own transaction: the batch's rows stay locked only while it runs, not
+        // over the round trips of a BEGIN, the cursor's save and a COMMIT, each of which waits for a
+        // core on a busy server. The rows/s saved is the one before this batch, whose count only
+        // the statement knows.
         next.rows_per_second =
-            static_cast<std::int64_t>(per_second(m_updated_this_run + batch.updated, since(m_started) - m_throttled));
-        next.run_state = "running";
-        next.throttle = m_pacing;
-        m_store->save_backfill(next);
-        m_work->commit();
-    } catch (...) {
-        m_work->rollback();
-        throw;
+            static_cast<std::int64_t>(per_second(m_updated_this_run, since(m_started) - m_throttled));
+        std::string save =
+            m_store->backfill_update_sql(next, params, "rows_updated + (SELECT COUNT(*) FROM migrate_batch)");
+        QueryResult done = m_work->query(
+            fmt::format("WITH migrate_batch AS ({} RETURNING 1), migrate_saved AS ({} RETURNING 1) SELECT "
+                        "(SELECT COUNT(*) FROM migrate_batch), (SELECT COUNT(*) FROM migrate_saved)",
+                        sql, save),
+            params);
+        batch.updated = value_to_int(done.rows.at(0).at(0));
+        next.rows_updated += batch.updated;
+        if (value_to_int(done.rows.at(0).at(1)) == 0) {
+            // The state row was deleted by hand meanwhile. The batch has committed; its cursor is
+            // saved as the first one is, by a new row.
+            m_store->save_backfill(next);
+        }
+    } else {
+        m_work->begin();
+        try {
+            batch.updated = m_work->execute(sql, params);
+            next.rows_updated += batch.updated;
+            next.rows_per_second = static_cast<std::int64_t>(
+                per_second(m_updated_this_run + batch.updated, since(m_started) - m_throttled));
+            m_store->save_backfill(next);
+            m_work->commit();
+        } catch (...) {
+            m_work->rollback();
+            throw;
+        }
     }
     batch.took = since(started);
     m_progress = next;

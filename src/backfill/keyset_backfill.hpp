@@ -1,7 +1,7 @@
 // One [[backfill]] step run in keyset batches over the table's key: each batch updates the rows
 // after the cursor, up to the batch's last key, that still match the step's `where`, and saves
-// the new cursor in the same transaction. A killed run therefore resumes at the last committed
-// cursor and no row is updated twice.
+// the new cursor in the same transaction (on PostgreSQL, in the same statement). A killed run
+// therefore resumes at the last committed cursor and no row is updated twice.
 //
 // Around the batches: the batch size adapts to a target time (batch_sizer.hpp); throttles make it
 // wait (throttles.hpp); a rate limit and a sleep ratio space the batches out; SIGINT and SIGTERM

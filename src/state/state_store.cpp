@@ -80,6 +80,10 @@ void read_backfill_columns(const Row& row, std::size_t first, BackfillProgress& 
     progress.runner = value_to_string(row[first + 14]);
 }
 
+Value optional_text(const std::string& text) {
+    return text.empty() ? Value(nullptr) : Value(text);
+}
+
 }  // namespace
 
 nlohmann::json key_to_json(const Row& key) {
@@ -99,12 +103,12 @@ nlohmann::json key_to_json(const Row& key) {
     return array;
 }
 
-std::string StateStore::bind(std::string sql) const {
+std::string StateStore::bind(std::string sql, std::size_t first) const {
     std::string out;
-    std::size_t n = 0;
+    std::size_t n = first;
     for (char c : sql) {
         if (c == '?') {
-            out += m_dialect.placeholder(++n);
+            out += m_dialect.placeholder(n++);
         } else {
             out += c;
         }
@@ -384,19 +388,32 @@ std::optional<BackfillProgress> StateStore::backfill_progress(const Migration& m
     return progress;
 }
 
-void StateStore::save_backfill(const BackfillProgress& progress) {
-    Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
-    auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
-    std::string now = utc_timestamp();
-    std::int64_t changed = m_connection.execute(
-        bind(fmt::format("UPDATE {} SET last_key = ?, rows_updated = ?, batches = ?, passes = ?, updated_at = ?, "
+std::string StateStore::backfill_update_sql(const BackfillProgress& progress, std::vector<Value>& params,
+                                            std::string_view rows_updated) const {
+    std::string sql =
+        bind(fmt::format("UPDATE {} SET last_key = ?, rows_updated = {}, batches = ?, passes = ?, updated_at = ?, "
                          "completed = ?, rows_scanned = ?, estimated_rows = ?, batch_size = ?, rows_per_second = ?, "
                          "run_state = ?, throttle = ?, runner = ? WHERE migration_id = ? AND step = ?",
-                         table("backfills"))),
-        {last_key, progress.rows_updated, progress.batches, progress.passes, now,
-         std::int64_t{progress.completed ? 1 : 0}, progress.rows_scanned, progress.estimated_rows, progress.batch_size,
-         progress.rows_per_second, optional_text(progress.run_state), optional_text(progress.throttle),
-         optional_text(progress.runner), progress.migration_id, std::int64_t{progress.step}});
+                         table("backfills"), rows_updated.empty() ? "?" : rows_updated),
+             params.size() + 1);
+    params.push_back(progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key)));
+    if (rows_updated.empty()) {
+        params.emplace_back(progress.rows_updated);
+    }
+    params.insert(params.end(),
+                  {progress.batches, progress.passes, utc_timestamp(), std::int64_t{progress.completed ? 1 : 0},
+                   progress.rows_scanned, progress.estimated_rows, progress.batch_size, progress.rows_per_second,
+                   optional_text(progress.run_state), optional_text(progress.throttle), optional_text(progress.runner),
+                   progress.migration_id, std::int64_t{progress.step}});
+    return sql;
+}
+
+void StateStore::save_backfill(const BackfillProgress& progress) {
+    Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
+    std::string now = utc_timestamp();
+    std::vector<Value> params;
+    std::string update = backfill_update_sql(progress, params);
+    std::int64_t changed = m_connection.execute(update, params);
     if (changed == 0) {
         m_connection.execute(
             bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
@@ -454,7 +471,6 @@ void StateStore::append_event(Event event) {
     if (event.occurred_at.empty()) {
         event.occurred_at = utc_timestamp();
     }
-    auto optional_text = [](const std::string& text) { return text.empty() ? Value(nullptr) : Value(text); };
     m_connection.execute(
         bind(fmt::format("INSERT INTO {} (seq, occurred_at, run_by, run_on, command, migration_id, phase, "
                          "direction, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

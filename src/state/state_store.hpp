@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -151,6 +152,12 @@ class StateStore {
 
     std::optional<BackfillProgress> backfill_progress(const Migration& migration, int step);
     void save_backfill(const BackfillProgress& progress);
+    // The UPDATE of the step's state row that save_backfill runs, for a batch that saves its
+    // cursor in its own statement (Dialect::can_write_in_with): its placeholders follow those
+    // already in `params`, to which it appends its values. `rows_updated`, when given, is an SQL
+    // expression that replaces progress.rows_updated.
+    std::string backfill_update_sql(const BackfillProgress& progress, std::vector<Value>& params,
+                                    std::string_view rows_updated = {}) const;
     void delete_backfills(const Migration& migration);
 
     // Not under the runner lock, and each in its own transaction: they come from another shell
@@ -176,8 +183,8 @@ class StateStore {
   private:
     std::string table(const char* name) const { return m_dialect.state_table(name); }
     // The state store's own SQL is written with '?' (and no '?' in its literals); this numbers
-    // them as the dialect wants.
-    std::string bind(std::string sql) const;
+    // them as the dialect wants, from `first`.
+    std::string bind(std::string sql, std::size_t first = 1) const;
     void upsert_migration(const Migration& migration, PhaseState phase, const std::string& status);
     // From an older layout to schema_version.
     void upgrade();

@@ -1,7 +1,7 @@
 // Controlling a running backfill on every dialect, as an operator would: pause and resume from
 // a second process, a pause file, SIGTERM and SIGINT that stop it at a checkpoint, an application
-// writing beside it, a rate limit and a sleep ratio, adaptive batch sizes, and the JSON progress
-// events a rollout pipeline reads.
+// writing beside it, its state row deleted under it, a rate limit and a sleep ratio, adaptive
+// batch sizes, and the JSON progress events a rollout pipeline reads.
 #include <random>
 #include <thread>
 
@@ -157,6 +157,24 @@ TEST_P(BackfillControl, ConcurrentWriterInsertingAndUpdatingEndsWithEveryRowCorr
     EXPECT_EQ(db().value("SELECT COUNT(*) FROM items"), std::to_string(item_count + inserted));
     EXPECT_EQ(db().value("SELECT COUNT(*) FROM items WHERE dst IS NULL OR dst <> upper(src)"), "0");
     EXPECT_EQ(db().value("SELECT phase FROM " + state("migrations")), "backfilled");
+}
+
+// The state row holds the cursor. Deleted by hand while the backfill runs, it is written again by
+// the next batch with the run's figures so far, and the run completes with every row touched once.
+TEST_P(BackfillControl, AStateRowDeletedWhileTheBackfillRunsIsWrittenAgainByTheNextBatch) {
+    expand_items();
+    // 4,000 rows a second: the 40,000 rows take 10 s, and a figure under that was saved by a batch.
+    pid_t child = spawn_backfill({"--batch-size", "20", "--max-rows-per-second", "4000"}, "deleted-state");
+    wait_until_recorded(2000);
+    db().exec("DELETE FROM " + state("backfills"));
+    wait_until_recorded(4000);
+    std::int64_t recorded = rows_recorded();
+    EXPECT_LT(recorded, item_count) << "the row came back only at the end of the run";
+    EXPECT_EQ(backfill_state("run_state"), "running");
+
+    EXPECT_EQ(testing::wait_for(child), 0) << log("deleted-state");
+    expect_every_row_backfilled_once();
+    EXPECT_EQ(rows_recorded(), item_count);
 }
 
 // The count that ends a pass goes a part at a time, each part sized to the batch time like a

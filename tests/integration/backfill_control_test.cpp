@@ -163,14 +163,13 @@ TEST_P(BackfillControl, ConcurrentWriterInsertingAndUpdatingEndsWithEveryRowCorr
 // the next batch with the run's figures so far, and the run completes with every row touched once.
 TEST_P(BackfillControl, AStateRowDeletedWhileTheBackfillRunsIsWrittenAgainByTheNextBatch) {
     expand_items();
-    // 4,000 rows a second: the 40,000 rows take 10 s, and a figure under that was saved by a batch.
+    // 4,000 rows a second: the 40,000 rows take 10 s, so a figure under 40,000 was saved by a
+    // batch, not by the count that ends the run.
     pid_t child = spawn_backfill({"--batch-size", "20", "--max-rows-per-second", "4000"}, "deleted-state");
     wait_until_recorded(2000);
     db().exec("DELETE FROM " + state("backfills"));
     wait_until_recorded(4000);
-    std::int64_t recorded = rows_recorded();
-    EXPECT_LT(recorded, item_count) << "the row came back only at the end of the run";
-    EXPECT_EQ(backfill_state("run_state"), "running");
+    EXPECT_LT(rows_recorded(), item_count) << "the row came back only at the end of the run";
 
     EXPECT_EQ(testing::wait_for(child), 0) << log("deleted-state");
     expect_every_row_backfilled_once();

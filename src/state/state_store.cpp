@@ -409,12 +409,11 @@ std::string StateStore::backfill_update_sql(const BackfillProgress& progress, st
 }
 
 void StateStore::save_backfill(const BackfillProgress& progress) {
-    Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
-    std::string now = utc_timestamp();
     std::vector<Value> params;
     std::string update = backfill_update_sql(progress, params);
-    std::int64_t changed = m_connection.execute(update, params);
-    if (changed == 0) {
+    if (m_connection.execute(update, params) == 0) {
+        Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
+        std::string now = utc_timestamp();
         m_connection.execute(
             bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
                              "started_at, updated_at, completed, rows_scanned, estimated_rows, batch_size, "

@@ -326,15 +326,6 @@ std::vector<Transaction> read_pgbench_logs(const fs::path& dir, const std::strin
     return out;
 }
 
-struct OltpFigures {
-    std::int64_t transactions = 0;  // completed inside the window
-    double per_second = 0;
-    std::vector<std::int64_t> latencies_us;  // of every transaction that overlapped the window, sorted
-    double p50_ms = 0;
-    double p99_ms = 0;
-    double max_ms = 0;
-};
-
 // Nearest rank: the smallest latency that `share` of the sorted latencies did not exceed.
 double percentile_ms(const std::vector<std::int64_t>& sorted_us, double share) {
     if (sorted_us.empty()) {
@@ -343,6 +334,16 @@ double percentile_ms(const std::vector<std::int64_t>& sorted_us, double share) {
     auto rank = static_cast<std::size_t>(share * static_cast<double>(sorted_us.size()) + 0.999999);
     return static_cast<double>(sorted_us[std::clamp<std::size_t>(rank, 1, sorted_us.size()) - 1]) / 1000.0;
 }
+
+struct OltpFigures {
+    std::int64_t transactions = 0;  // completed inside the window
+    double per_second = 0;
+    std::vector<std::int64_t> latencies_us;  // of every transaction that overlapped the window, sorted
+
+    double p50_ms() const { return percentile_ms(latencies_us, 0.50); }
+    double p99_ms() const { return percentile_ms(latencies_us, 0.99); }
+    double max_ms() const { return percentile_ms(latencies_us, 1.0); }
+};
 
 // Throughput counts what completed inside [from_us, to_us]; the latencies take every transaction
 // that overlapped it, so that a statement that waited through the whole operation and completed
@@ -359,9 +360,6 @@ OltpFigures oltp_figures(const std::vector<Transaction>& log, std::int64_t from_
     }
     figures.per_second = static_cast<double>(figures.transactions) * 1e6 / static_cast<double>(to_us - from_us);
     std::sort(figures.latencies_us.begin(), figures.latencies_us.end());
-    figures.p50_ms = percentile_ms(figures.latencies_us, 0.50);
-    figures.p99_ms = percentile_ms(figures.latencies_us, 0.99);
-    figures.max_ms = percentile_ms(figures.latencies_us, 1.0);
     return figures;
 }
 
@@ -568,8 +566,8 @@ Ratios print_results(const Options& options, const Measurement& alone, const Mea
     auto row = [](const std::string& name, const Measurement& m) {
         std::string rows_per_second = m.rows == 0 ? "-" : grouped(static_cast<std::int64_t>(m.rows / m.seconds));
         return fmt::format("{:<18}{:>9.2f}{:>11}  |{:>11}{:>9.2f}{:>10.2f}{:>11.2f}\n", name, m.seconds,
-                           rows_per_second, grouped(static_cast<std::int64_t>(m.oltp.per_second)), m.oltp.p50_ms,
-                           m.oltp.p99_ms, m.oltp.max_ms);
+                           rows_per_second, grouped(static_cast<std::int64_t>(m.oltp.per_second)), m.oltp.p50_ms(),
+                           m.oltp.p99_ms(), m.oltp.max_ms());
     };
     std::string apply_options;
     for (const std::string& arg : options.apply_options) {
@@ -586,18 +584,18 @@ Ratios print_results(const Options& options, const Measurement& alone, const Mea
               << row("plain UPDATE", plain);
 
     double speed = (backfill.rows / backfill.seconds) / (plain.rows / plain.seconds);
-    double p99 = backfill.oltp.p99_ms / alone.oltp.p99_ms;
+    double p99 = backfill.oltp.p99_ms() / alone.oltp.p99_ms();
     std::cout << fmt::format("\nbackfill rows/s / plain UPDATE rows/s: {:.2f} (target at least 0.50: {})\n", speed,
                              speed >= 0.5 ? "met" : "NOT met");
     std::cout << fmt::format("OLTP p99 during the backfill / alone: {:.2f}x (target at most 2x: {})\n", p99,
                              p99 <= 2.0 ? "met" : "NOT met");
-    double busy_p99 = busy.oltp.p99_ms / alone.oltp.p99_ms;
+    double busy_p99 = busy.oltp.p99_ms() / alone.oltp.p99_ms();
     std::cout << fmt::format("OLTP p99 beside one busy core / alone: {:.2f}x (the control: no lock, no write)\n",
                              busy_p99);
     std::cout << fmt::format(
         "longest OLTP statement: {:.3f} s alone, {:.3f} s during the backfill, {:.3f} s during the plain UPDATE "
         "(which took {:.3f} s)\n",
-        alone.oltp.max_ms / 1000, backfill.oltp.max_ms / 1000, plain.oltp.max_ms / 1000, plain.seconds);
+        alone.oltp.max_ms() / 1000, backfill.oltp.max_ms() / 1000, plain.oltp.max_ms() / 1000, plain.seconds);
     std::cout << fmt::format(
         "migrate: {} rows in {} batches, on average {} rows and {:.1f} ms of its wall time per batch\n",
         grouped(backfill.rows), grouped(batches), grouped(backfill.rows / std::max<std::int64_t>(batches, 1)),
@@ -617,9 +615,10 @@ double median(std::vector<double> values) {
 class Pooled {
   public:
     void add(const Measurement& measured) {
+        auto sorted_up_to = static_cast<std::ptrdiff_t>(m_latencies_us.size());
         m_latencies_us.insert(m_latencies_us.end(), measured.oltp.latencies_us.begin(),
                               measured.oltp.latencies_us.end());
-        std::sort(m_latencies_us.begin(), m_latencies_us.end());
+        std::inplace_merge(m_latencies_us.begin(), m_latencies_us.begin() + sorted_up_to, m_latencies_us.end());
         m_rows += measured.rows;
         m_seconds += measured.seconds;
     }

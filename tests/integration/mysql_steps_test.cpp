@@ -80,10 +80,10 @@ class MysqlSteps : public testing::MysqlTest {
 
     std::string journal() { return testing::joined(db().rows("SELECT what FROM journal ORDER BY seq")); }
 
-    // Sessions whose statement text starts with `sql`, waiting for a metadata lock or not.
-    std::string sessions_running(const std::string& sql, bool waiting_for_lock) {
+    // Sessions whose statement text starts with `sql` and that wait for a metadata lock.
+    std::string sessions_waiting_for_lock(const std::string& sql) {
         return db().value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE '" +
-                          sql + "%'" + (waiting_for_lock ? " AND STATE = 'Waiting for table metadata lock'" : ""));
+                          sql + "%' AND STATE = 'Waiting for table metadata lock'");
     }
 
     // Runs `apply --phase expand` while the application reads `slow` in an open transaction, so
@@ -96,7 +96,7 @@ class MysqlSteps : public testing::MysqlTest {
                                              m_dir.path(), "killed");
         bool stuck = eventually([&] {
             auto done = db().try_value("SELECT COUNT(*) FROM " + state("steps") + " WHERE migration_id = '0002'");
-            return done == "2" && sessions_running("ALTER TABLE slow", true) != "0";
+            return done == "2" && sessions_waiting_for_lock("ALTER TABLE slow") != "0";
         });
         if (!stuck) {
             kill(child, SIGKILL);
@@ -104,12 +104,18 @@ class MysqlSteps : public testing::MysqlTest {
             FAIL() << "migrate never reached the third step\n"
                    << testing::read_file(m_dir / "killed.out") << testing::read_file(m_dir / "killed.err");
         }
+        // Watched by its thread's id, which leaves the process list only when the thread ends:
+        // its statement text can read otherwise for a moment while the server drops it.
+        std::string alter_thread = db().value(
+            "SELECT MIN(ID) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'ALTER TABLE "
+            "slow%'");
         kill(child, SIGKILL);
         EXPECT_EQ(testing::wait_for(child), -SIGKILL);
         // A server thread waiting for a metadata lock checks about once a second whether its
         // client is still there.
-        ASSERT_TRUE(eventually([&] { return sessions_running("ALTER TABLE slow", false) == "0"; }))
-            << "the server kept the dead client's ALTER";
+        ASSERT_TRUE(eventually([&] {
+            return db().value("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + alter_thread) == "0";
+        })) << "the server kept the dead client's ALTER";
         application.reset();
         db().wait_for_other_sessions();
     }

@@ -20,12 +20,12 @@ BatchSizer::BatchSizer(BatchSizing sizing) : m_sizing(sizing) {
     m_size = adaptive() ? std::clamp(m_sizing.first, m_sizing.min, m_sizing.max) : m_sizing.fixed;
 }
 
-void BatchSizer::record(int rows, Duration took) {
+void BatchSizer::record(int rows, std::chrono::microseconds took) {
     if (!adaptive() || rows <= 0) {
         return;
     }
     // A batch faster than the clock can tell still says "very fast", not "infinitely fast".
-    double seconds = std::max(took.count(), Duration::rep{1}) / 1000.0;
+    double seconds = static_cast<double>(std::max<std::chrono::microseconds::rep>(took.count(), 1)) / 1e6;
     double rate = rows / seconds;
     // Recent batches weigh most: the table's hot part, or the load beside it, changes as we go.
     m_rows_per_second = m_rows_per_second == 0 ? rate : 0.5 * m_rows_per_second + 0.5 * rate;

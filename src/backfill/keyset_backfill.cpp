@@ -18,6 +18,10 @@ Duration since(Clock::time_point start) {
     return std::chrono::duration_cast<Duration>(Clock::now() - start);
 }
 
+std::chrono::microseconds micros_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
+}
+
 double per_second(std::int64_t count, Duration elapsed) {
     return elapsed.count() > 0 ? count * 1000.0 / static_cast<double>(elapsed.count()) : 0.0;
 }
@@ -317,7 +321,7 @@ KeysetBackfill::Batch KeysetBackfill::run_batch() {
             throw;
         }
     }
-    batch.took = since(started);
+    batch.took = micros_since(started);
     m_progress = next;
     return batch;
 }
@@ -410,7 +414,7 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
             }
             return value_to_int(counted.rows.at(0).at(1));
         });
-        Duration took = since(started);
+        std::chrono::microseconds took = micros_since(started);
         left += found;
         rows_counted += rows;
         ++parts;
@@ -450,8 +454,9 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
         counting.message = fmt::format("counting the rows that match `where`: {} so far ({})", left, walked);
         listener(counting);
         if (m_options.sleep_ratio > 0) {
-            Duration pause{static_cast<Duration::rep>(took.count() * m_options.sleep_ratio)};
-            if (pause > Duration::zero() && !sleep_unless_stopped(pause)) {
+            std::chrono::microseconds pause{
+                static_cast<std::chrono::microseconds::rep>(static_cast<double>(took.count()) * m_options.sleep_ratio)};
+            if (pause > std::chrono::microseconds::zero() && !sleep_unless_stopped(pause)) {
                 stop(stop_requested());
             }
         }
@@ -555,17 +560,18 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
             m_scanned_this_run += batch.rows;
             m_sizer.record(batch.rows, batch.took);
 
-            Duration pause{0};
+            std::chrono::microseconds pause{0};
             m_pacing.clear();
             if (m_options.max_rows_per_second > 0 && batch.updated > 0) {
-                Duration needed{batch.updated * 1000 / m_options.max_rows_per_second};
+                std::chrono::microseconds needed{batch.updated * 1'000'000 / m_options.max_rows_per_second};
                 if (needed > batch.took) {
                     pause = needed - batch.took;
                     m_pacing = fmt::format("--max-rows-per-second {}", m_options.max_rows_per_second);
                 }
             }
             if (m_options.sleep_ratio > 0) {
-                Duration ratio{static_cast<Duration::rep>(batch.took.count() * m_options.sleep_ratio)};
+                std::chrono::microseconds ratio{static_cast<std::chrono::microseconds::rep>(
+                    static_cast<double>(batch.took.count()) * m_options.sleep_ratio)};
                 if (ratio > pause) {
                     pause = ratio;
                     m_pacing = fmt::format("--sleep-ratio {}", m_options.sleep_ratio);
@@ -574,8 +580,8 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
             BackfillEvent done = event(BackfillEvent::Kind::batch);
             done.batch_rows = batch.rows;
             done.batch_updated = batch.updated;
-            done.batch_took = batch.took;
-            done.waited = pause;
+            done.batch_took = std::chrono::duration_cast<Duration>(batch.took);
+            done.waited = std::chrono::duration_cast<Duration>(pause);
             listener(done);
 
             if (m_options.vacuum_every > 0 && m_batches_this_run % m_options.vacuum_every == 0) {
@@ -588,7 +594,7 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
                     fmt::format("VACUUM {} took {}", m_step.table, format_duration(since(vacuum_started)));
                 listener(vacuumed);
             }
-            if (pause > Duration::zero() && !sleep_unless_stopped(pause)) {
+            if (pause > std::chrono::microseconds::zero() && !sleep_unless_stopped(pause)) {
                 stop(stop_requested());
             }
         }

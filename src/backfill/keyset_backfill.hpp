@@ -119,7 +119,7 @@ class KeysetBackfill {
     struct Batch {
         int rows = 0;  // keys walked
         std::int64_t updated = 0;
-        Duration took{0};
+        std::chrono::microseconds took{0};  // the statement's; see BatchSizer::record
         bool end_of_pass = false;
     };
 

@@ -45,7 +45,7 @@ int stop_requested() {
     return g_stop.load();
 }
 
-bool sleep_unless_stopped(Duration duration) {
+bool sleep_unless_stopped(std::chrono::microseconds duration) {
     auto deadline = std::chrono::steady_clock::now() + duration;
     while (g_stop.load() == 0) {
         auto now = std::chrono::steady_clock::now();

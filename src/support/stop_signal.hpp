@@ -20,7 +20,7 @@ class StopSignals {
 int stop_requested();
 
 // Sleeps for `duration`, waking early when a stop is requested; false if it was.
-bool sleep_unless_stopped(Duration duration);
+bool sleep_unless_stopped(std::chrono::microseconds duration);
 
 // "SIGINT", "SIGTERM", or the number.
 const char* signal_name(int signal);

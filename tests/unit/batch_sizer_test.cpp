@@ -60,6 +60,14 @@ TEST(BatchSizer, ShrinksWhenTheLoadBesideItSlowsBatchesDown) {
     EXPECT_NEAR(sizer.size(), 500, 10);
 }
 
+TEST(BatchSizer, TimesBatchesToTheMicrosecond) {
+    // 1,000 rows in 2.9 ms at a 2 ms target: the next batch is 689 rows. Timed in whole
+    // milliseconds, the batch would have seemed to take 2 ms and the size stayed at 1,000.
+    BatchSizer sizer(adaptive(1000, 10, 100000, 2));
+    sizer.record(1000, std::chrono::microseconds(2900));
+    EXPECT_EQ(sizer.size(), 689);
+}
+
 TEST(BatchSizer, StaysWithinItsBounds) {
     BatchSizer fast(adaptive(100, 50, 300, 500));
     for (int i = 0; i < 10; ++i) {

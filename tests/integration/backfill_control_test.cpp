@@ -176,13 +176,15 @@ TEST_P(BackfillControl, AStateRowDeletedWhileTheBackfillRunsIsWrittenAgainByTheN
     EXPECT_EQ(rows_recorded(), item_count);
 }
 
-// The count that ends a pass goes a part at a time, each part sized to the batch time like a
-// batch; rows the application cleared behind the cursor are found by it, and a second pass
-// backfills them.
+// The count that ends a pass goes a part at a time, the first part as many rows as the walk took
+// in 50 ms, each next one at most twice the one before; rows the application cleared behind the
+// cursor are found by it, and a second pass backfills them.
 TEST_P(BackfillControl, TheCountThatEndsAPassGoesAPartAtATimeAndFindsRowsClearedBehindTheCursor) {
     testing::write_file(m_dir / "migrations" / "0001_items.toml", testing::items_migration);
     BackfillOptions options;
     options.batch.target = Duration(2);
+    // A walk of at most 20,000 rows a second makes a first part of at most 1,000 rows.
+    options.max_rows_per_second = 20000;
     testing::RecordingObserver observer;
     bool cleared = false;
     observer.on_backfill_event = [&](const BackfillEvent& event) {
@@ -204,7 +206,7 @@ TEST_P(BackfillControl, TheCountThatEndsAPassGoesAPartAtATimeAndFindsRowsCleared
             counted.push_back(event);
         }
     }
-    EXPECT_GE(parts, 3) << "parts of about 2 ms of a 40,000-row table";
+    EXPECT_GE(parts, 3) << "parts from 1,000 rows, doubling at most, over a 40,000-row table";
     ASSERT_EQ(counted.size(), 2u);
     EXPECT_EQ(counted[0].rows_left, 3);
     EXPECT_EQ(counted[0].progress.passes, 1);

@@ -96,6 +96,16 @@ std::string read_text(const fs::path& path) {
     return text.str();
 }
 
+// The last "counted the rows that match ..." of a migrate log, up to the end of its line.
+std::string closing_count(const std::string& log) {
+    constexpr std::string_view said = "counted the rows that match";
+    std::size_t at = log.rfind(said);
+    if (at == std::string::npos) {
+        return {};
+    }
+    return log.substr(at, log.find('\n', at) - at);
+}
+
 // 2000000 -> "2,000,000".
 std::string grouped(std::int64_t value) {
     std::string digits = std::to_string(value < 0 ? -value : value);
@@ -434,6 +444,7 @@ class BackfillBench {
         pqxx::row state = work.exec("SELECT rows_updated, batches FROM migrate.backfills").at(0);
         measured.rows = state[0].as<std::int64_t>();
         m_batches = state[1].as<std::int64_t>();
+        m_count = closing_count(read_text(m_scratch / "backfill.err"));
         return measured;
     }
 
@@ -472,6 +483,9 @@ class BackfillBench {
     }
 
     std::int64_t batches() const { return m_batches; }
+    // What migrate's log said of the count that ended its walk (how many statements, how long), or
+    // nothing when its progress went elsewhere (`--progress json` or `none` among the options).
+    const std::string& count() const { return m_count; }
 
   private:
     // Runs `operation` while pgbench runs beside it, and cuts pgbench's log to the operation's
@@ -552,6 +566,7 @@ class BackfillBench {
     const BenchDatabase& m_database;
     fs::path m_scratch;
     std::int64_t m_batches = 0;
+    std::string m_count;
 };
 
 // The two ratios the targets are set on, and the p99 ratio of the control.
@@ -562,7 +577,8 @@ struct Ratios {
 };
 
 Ratios print_results(const Options& options, const Measurement& alone, const Measurement& backfill,
-                     const Measurement& busy, const Measurement& plain, std::int64_t batches) {
+                     const Measurement& busy, const Measurement& plain, std::int64_t batches,
+                     const std::string& count) {
     auto row = [](const std::string& name, const Measurement& m) {
         std::string rows_per_second = m.rows == 0 ? "-" : grouped(static_cast<std::int64_t>(m.rows / m.seconds));
         return fmt::format("{:<18}{:>9.2f}{:>11}  |{:>11}{:>9.2f}{:>10.2f}{:>11.2f}\n", name, m.seconds,
@@ -600,6 +616,9 @@ Ratios print_results(const Options& options, const Measurement& alone, const Mea
         "migrate: {} rows in {} batches, on average {} rows and {:.1f} ms of its wall time per batch\n",
         grouped(backfill.rows), grouped(batches), grouped(backfill.rows / std::max<std::int64_t>(batches, 1)),
         backfill.seconds * 1000 / static_cast<double>(std::max<std::int64_t>(batches, 1)));
+    if (!count.empty()) {
+        std::cout << "migrate's walk ended with: " << count << "\n";
+    }
     return {speed, p99, busy_p99};
 }
 
@@ -756,7 +775,7 @@ int main(int argc, char** argv) {
             Measurement backfill = bench.migrate_backfill();
             Measurement busy = bench.busy_core(backfill.seconds);
             Measurement plain = bench.plain_update();
-            rounds.push_back(print_results(options, alone, backfill, busy, plain, bench.batches()));
+            rounds.push_back(print_results(options, alone, backfill, busy, plain, bench.batches(), bench.count()));
             pooled.alone.add(alone);
             pooled.backfill.add(backfill);
             pooled.busy.add(busy);

@@ -3,6 +3,8 @@
 # what backfill_bench measures. pgbench schedules single-row reads and updates of a 2,000,000-row
 # table (backfill_bench's load) while, in turn, one of these runs for a window:
 #   cpu     a shell busy loop at idle CPU priority (SCHED_IDLE), outside the database
+#   half    the same loop busy for 5 ms, then resting for 5 ms: half a core, as a backfill at half
+#           a plain UPDATE's speed takes at the least (the UPDATE keeps one core busy)
 #   memory  dd copying 64 MB blocks from /dev/zero at idle CPU priority, outside the database
 #   update  UPDATEs of 3,000 rows a batch of the same table, one after another, in one session
 # Each window follows one of nothing ("alone"), so that the host's own hiccups fall on every kind
@@ -72,7 +74,15 @@ BEGIN
     END LOOP;
 END \$\$"
 
-kinds=(cpu memory update)
+# Busy for 5 ms by the clock, then asleep for 5 ms in a read that times out (no process started).
+half_loop='exec {fd}<> <(:)
+while :; do
+    end=$((${EPOCHREALTIME/./} + 5000))
+    while ((${EPOCHREALTIME/./} < end)); do :; done
+    read -t 0.005 -u "$fd" || :
+done'
+
+kinds=(cpu half memory update)
 windows=$((rounds * ${#kinds[@]} * 2))
 "$pgbench" -n -c "$clients" -j 2 -R "$rate" -T $((windows * seconds + 4)) -l --log-prefix "$scratch/oltp" \
     -f "$scratch/read.sql@1" -f "$scratch/update.sql@1" "$bench_url" >"$scratch/pgbench.out" 2>&1 &
@@ -86,6 +96,7 @@ for ((round = 1; round <= rounds; ++round)); do
         from=$(now)
         case $kind in
         cpu) timeout "$seconds" chrt -i 0 sh -c 'while :; do :; done' || true ;;
+        half) timeout "$seconds" chrt -i 0 bash -c "$half_loop" || true ;;
         memory) timeout "$seconds" chrt -i 0 dd if=/dev/zero of=/dev/null bs=64M 2>/dev/null || true ;;
         update) psql -X -q -v ON_ERROR_STOP=1 "$bench_url" -c "$update_loop" ;;
         esac

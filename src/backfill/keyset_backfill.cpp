@@ -22,6 +22,12 @@ std::chrono::microseconds micros_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
 }
 
+// `ratio` of `took`, for --sleep-ratio.
+std::chrono::microseconds scaled(std::chrono::microseconds took, double ratio) {
+    return std::chrono::microseconds{
+        static_cast<std::chrono::microseconds::rep>(static_cast<double>(took.count()) * ratio)};
+}
+
 double per_second(std::int64_t count, Duration elapsed) {
     return elapsed.count() > 0 ? count * 1000.0 / static_cast<double>(elapsed.count()) : 0.0;
 }
@@ -466,8 +472,7 @@ std::int64_t KeysetBackfill::count_parts(const BackfillListener& listener, const
         counting.message = fmt::format("counting the rows that match `where`: {} so far ({})", left, walked);
         listener(counting);
         if (m_options.sleep_ratio > 0) {
-            std::chrono::microseconds pause{
-                static_cast<std::chrono::microseconds::rep>(static_cast<double>(took.count()) * m_options.sleep_ratio)};
+            std::chrono::microseconds pause = scaled(took, m_options.sleep_ratio);
             if (pause > std::chrono::microseconds::zero() && !sleep_unless_stopped(pause)) {
                 stop(stop_requested());
             }
@@ -582,8 +587,7 @@ BackfillProgress KeysetBackfill::run(const BackfillListener& listener, const std
                 }
             }
             if (m_options.sleep_ratio > 0) {
-                std::chrono::microseconds ratio{static_cast<std::chrono::microseconds::rep>(
-                    static_cast<double>(batch.took.count()) * m_options.sleep_ratio)};
+                std::chrono::microseconds ratio = scaled(batch.took, m_options.sleep_ratio);
                 if (ratio > pause) {
                     pause = ratio;
                     m_pacing = fmt::format("--sleep-ratio {}", m_options.sleep_ratio);

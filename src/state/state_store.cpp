@@ -84,6 +84,10 @@ Value optional_text(const std::string& text) {
     return text.empty() ? Value(nullptr) : Value(text);
 }
 
+Value cursor_value(const BackfillProgress& progress) {
+    return progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
+}
+
 }  // namespace
 
 nlohmann::json key_to_json(const Row& key) {
@@ -396,7 +400,7 @@ std::string StateStore::backfill_update_sql(const BackfillProgress& progress, st
                          "run_state = ?, throttle = ?, runner = ? WHERE migration_id = ? AND step = ?",
                          table("backfills"), rows_updated.empty() ? "?" : rows_updated),
              params.size() + 1);
-    params.push_back(progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key)));
+    params.push_back(cursor_value(progress));
     if (rows_updated.empty()) {
         params.emplace_back(progress.rows_updated);
     }
@@ -412,7 +416,6 @@ void StateStore::save_backfill(const BackfillProgress& progress) {
     std::vector<Value> params;
     std::string update = backfill_update_sql(progress, params);
     if (m_connection.execute(update, params) == 0) {
-        Value last_key = progress.last_key.empty() ? Value(nullptr) : Value(encode_key(progress.last_key));
         std::string now = utc_timestamp();
         m_connection.execute(
             bind(fmt::format("INSERT INTO {} (migration_id, step, table_name, last_key, rows_updated, batches, passes, "
@@ -420,10 +423,11 @@ void StateStore::save_backfill(const BackfillProgress& progress) {
                              "rows_per_second, run_state, throttle, runner) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              table("backfills"))),
-            {progress.migration_id, std::int64_t{progress.step}, progress.table, last_key, progress.rows_updated,
-             progress.batches, progress.passes, now, now, std::int64_t{progress.completed ? 1 : 0},
-             progress.rows_scanned, progress.estimated_rows, progress.batch_size, progress.rows_per_second,
-             optional_text(progress.run_state), optional_text(progress.throttle), optional_text(progress.runner)});
+            {progress.migration_id, std::int64_t{progress.step}, progress.table, cursor_value(progress),
+             progress.rows_updated, progress.batches, progress.passes, now, now,
+             std::int64_t{progress.completed ? 1 : 0}, progress.rows_scanned, progress.estimated_rows,
+             progress.batch_size, progress.rows_per_second, optional_text(progress.run_state),
+             optional_text(progress.throttle), optional_text(progress.runner)});
     }
 }
 
